@@ -1,0 +1,1 @@
+export { envoy, google } from './gen/protos.js';
