@@ -147,7 +147,7 @@ export interface WatchOptions {
  * A live subscription. Iterate it (`for await`), and close() when done; breaking out of a
  * `for await` loop closes it too. After the registry closes, iteration completes.
  */
-export interface Watch extends AsyncIterable<WatchEvent> {
+export interface Watch extends AsyncIterable<WatchEvent, void, undefined> {
   readonly service: string;
   close(): void;
 }

@@ -137,7 +137,7 @@ export class WatchChannel implements Watch {
     else w?.({ value: undefined, done: true });
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<WatchEvent> {
+  [Symbol.asyncIterator](): AsyncIterator<WatchEvent, void, undefined> {
     return {
       next: () => this.next(),
       return: async () => {
