@@ -1,0 +1,303 @@
+// Server side of incremental (Delta) xDS, for one type on one stream. It remembers which version of
+// each resource the client holds, so a response carries only what differs: changed or new resources,
+// and the names the client holds that are gone. Pure: no I/O, no clock.
+import { XdsStreamError } from './errors.js';
+import {
+  hasErrorDetail,
+  type RequestKind,
+  type RequestResult,
+  statusMessage,
+  type TypeSyncStatus,
+} from './outcome.js';
+import { Subscription, type SubscriptionChange, subscriptionChanged } from './subscriptions.js';
+import {
+  checkResourceName,
+  checkTypeUrl,
+  createNonceSource,
+  type DeltaDiscoveryRequest,
+  type DeltaDiscoveryResponse,
+  isFullStateType,
+  type NonceSource,
+  type ResourceSnapshot,
+  resolveLimits,
+  type StreamLimits,
+  tooManyNames,
+  type VersionedResource,
+  versionOf,
+  WILDCARD,
+} from './types.js';
+
+export interface DeltaServerOptions {
+  readonly typeUrl: string;
+  readonly nonce?: NonceSource;
+  readonly limits?: Partial<StreamLimits>;
+  /** Whether "*" and the legacy empty first request mean wildcard; defaults to LDS and CDS only. */
+  readonly wildcard?: boolean;
+}
+
+/** A response with every field set, ready for `DeltaDiscoveryResponse.encode`. */
+export interface DeltaResponse extends DeltaDiscoveryResponse {
+  readonly systemVersionInfo: string;
+  readonly resources: VersionedResource[];
+  readonly typeUrl: string;
+  readonly removedResources: string[];
+  readonly nonce: string;
+}
+
+interface InFlight {
+  readonly systemVersion: string;
+}
+
+export class DeltaServerState {
+  readonly typeUrl: string;
+  private readonly limits: StreamLimits;
+  private readonly nextNonce: NonceSource;
+  private readonly subscription: Subscription;
+  private requested = false;
+  private pendingInitial = false;
+  /** The version of each resource the client holds, as far as this stream knows. */
+  private readonly clientVersions = new Map<string, string>();
+  /**
+   * Names to send (or report removed) whatever the versions say: names the client (re)subscribed,
+   * since it may have forgotten them, and names it unsubscribed while also holding the wildcard,
+   * since it cannot tell whether the wildcard still covers them.
+   */
+  private readonly forced = new Set<string>();
+  /** Responses not yet answered, oldest first; bounded, the oldest are forgotten. */
+  private readonly inFlight = new Map<string, InFlight>();
+  private lastSent: { nonce: string; version: string } | undefined;
+  private lastAcked: { nonce: string; version: string } | undefined;
+  private lastNack: { nonce: string; rejectedVersion: string; message: string } | undefined;
+
+  constructor(options: DeltaServerOptions) {
+    this.typeUrl = options.typeUrl;
+    this.limits = resolveLimits(options.limits);
+    this.nextNonce = options.nonce ?? createNonceSource();
+    this.subscription = new Subscription(
+      this.typeUrl,
+      options.wildcard ?? isFullStateType(this.typeUrl),
+      this.limits,
+    );
+  }
+
+  get wildcard(): boolean {
+    return this.subscription.wildcard;
+  }
+
+  subscribedNames(): readonly string[] {
+    return this.subscription.view().names;
+  }
+
+  /** The versions this stream believes the client holds (for /debug and tests). */
+  heldVersions(): ReadonlyMap<string, string> {
+    return this.clientVersions;
+  }
+
+  receive(request: DeltaDiscoveryRequest): RequestResult {
+    const mismatch = checkTypeUrl(this.typeUrl, request.typeUrl);
+    if (mismatch) return { kind: 'invalid', typeUrl: this.typeUrl, error: mismatch };
+    const subscribe = request.resourceNamesSubscribe ?? [];
+    const unsubscribe = request.resourceNamesUnsubscribe ?? [];
+    const nonce = request.responseNonce ?? '';
+    const nack = hasErrorDetail(request.errorDetail);
+    const initial = !this.requested;
+
+    // initial_resource_versions only means something on the first request of a stream: it is how a
+    // reconnecting client says what it already has. Checked before anything changes.
+    let initialVersions: [string, string][] = [];
+    if (initial && request.initialResourceVersions) {
+      initialVersions = Object.entries(request.initialResourceVersions);
+      if (initialVersions.length > this.limits.maxResourceNamesPerType) {
+        return {
+          kind: 'invalid',
+          typeUrl: this.typeUrl,
+          error: tooManyNames(this.typeUrl, initialVersions.length, this.limits),
+        };
+      }
+      for (const [name] of initialVersions) {
+        const bad = checkResourceName(name, this.limits);
+        if (bad) return { kind: 'invalid', typeUrl: this.typeUrl, error: bad };
+      }
+    }
+
+    const change = this.subscription.apply(subscribe, unsubscribe);
+    if (change instanceof XdsStreamError) return { kind: 'invalid', typeUrl: this.typeUrl, error: change };
+    this.requested = true;
+
+    const held = new Map(initialVersions);
+    for (const [name, version] of initialVersions) this.clientVersions.set(name, version);
+    for (const name of subscribe) {
+      if (name === WILDCARD) continue;
+      // A subscribe must be answered even for a resource the server thinks the client has; only
+      // what the client declared it holds on reconnect is exempt (that is what the declaration is for).
+      if (!held.has(name)) this.forced.add(name);
+    }
+    for (const name of unsubscribe) {
+      if (name === WILDCARD) continue;
+      if (this.subscription.wildcard) {
+        this.forced.add(name);
+      } else {
+        // The client drops what it unsubscribes; no removal needs to be sent.
+        this.forced.delete(name);
+        this.clientVersions.delete(name);
+      }
+    }
+    if (change.wildcardBefore && !change.wildcard) {
+      // Leaving the wildcard: the client keeps only what it names explicitly.
+      for (const name of this.clientVersions.keys()) {
+        if (!this.subscription.has(name)) this.clientVersions.delete(name);
+      }
+    }
+
+    const changed = subscriptionChanged(change) || this.forced.size > 0;
+    if (initial) {
+      this.pendingInitial = true;
+      return this.outcome('initial', change, true);
+    }
+
+    let answers: { nonce: string; accepted: boolean } | undefined;
+    let stale = false;
+    if (nonce !== '') {
+      if (this.inFlight.has(nonce)) {
+        answers = { nonce, accepted: !nack };
+        const entry = this.inFlight.get(nonce) as InFlight;
+        // Answers come in order: everything sent before this nonce has been answered too.
+        for (const key of this.inFlight.keys()) {
+          this.inFlight.delete(key);
+          if (key === nonce) break;
+        }
+        if (nack) {
+          // What was sent stays recorded as held: resending the same rejected version would loop.
+          this.lastNack = {
+            nonce,
+            rejectedVersion: entry.systemVersion,
+            message: statusMessage(request.errorDetail),
+          };
+        } else {
+          this.lastAcked = { nonce, version: entry.systemVersion };
+        }
+      } else {
+        // Unknown or forgotten nonce: it says nothing about acceptance, but its subscription changes
+        // still count (the Delta protocol forbids rejecting them for a stale nonce).
+        stale = true;
+      }
+    }
+    const kind: RequestKind =
+      answers && !answers.accepted
+        ? 'nack'
+        : changed
+          ? 'subscription-change'
+          : answers
+            ? 'ack'
+            : stale
+              ? 'stale'
+              : 'unchanged';
+    return this.outcome(kind, change, changed, answers, nack ? request.errorDetail : undefined);
+  }
+
+  /**
+   * The response for the current snapshot, or undefined when the client has everything already.
+   * The first request of a stream is always answered, even with an empty response, so the client's
+   * initial fetch completes.
+   */
+  respond(snapshot: ResourceSnapshot): DeltaResponse | undefined {
+    if (!this.requested) return undefined;
+    const send = new Map<string, VersionedResource>();
+    const removed = new Set<string>();
+    const wildcard = this.subscription.wildcard;
+
+    if (wildcard) {
+      for (const resource of snapshot.values()) {
+        if (this.clientVersions.get(resource.name) !== resource.version || this.forced.has(resource.name)) {
+          send.set(resource.name, resource);
+        }
+      }
+    }
+    for (const name of this.subscription.names()) {
+      const resource = snapshot.get(name);
+      if (resource) {
+        if (this.clientVersions.get(name) !== resource.version || this.forced.has(name))
+          send.set(name, resource);
+      } else if (this.clientVersions.has(name) || this.forced.has(name)) {
+        // Gone, or never existed: removed_resources is how Delta says "does not exist".
+        removed.add(name);
+      }
+    }
+    for (const name of this.forced) {
+      if (send.has(name) || removed.has(name) || this.subscription.has(name)) continue;
+      // Unsubscribed under a wildcard: resend if the wildcard covers it, else tell the client to drop it.
+      const resource = wildcard ? snapshot.get(name) : undefined;
+      if (resource) send.set(name, resource);
+      else removed.add(name);
+    }
+    for (const name of this.clientVersions.keys()) {
+      if (send.has(name) || removed.has(name)) continue;
+      const interested = this.subscription.has(name) || wildcard;
+      if (!interested) this.clientVersions.delete(name);
+      else if (!snapshot.has(name)) removed.add(name);
+    }
+
+    this.forced.clear();
+    if (send.size === 0 && removed.size === 0 && !this.pendingInitial) return undefined;
+    this.pendingInitial = false;
+
+    for (const resource of send.values()) this.clientVersions.set(resource.name, resource.version);
+    for (const name of removed) this.clientVersions.delete(name);
+    const version = versionOf(this.clientVersions.entries());
+    const nonce = this.nextNonce();
+    this.inFlight.set(nonce, { systemVersion: version });
+    while (this.inFlight.size > this.limits.maxInFlightResponses) {
+      const oldest = this.inFlight.keys().next().value;
+      if (oldest === undefined) break;
+      this.inFlight.delete(oldest);
+    }
+    this.lastSent = { nonce, version };
+    const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    return {
+      systemVersionInfo: version,
+      resources: [...send.values()].sort((a, b) => byName(a.name, b.name)),
+      typeUrl: this.typeUrl,
+      removedResources: [...removed].sort(byName),
+      nonce,
+    };
+  }
+
+  status(): TypeSyncStatus {
+    return {
+      typeUrl: this.typeUrl,
+      variant: 'delta',
+      wildcard: this.subscription.wildcard,
+      subscribedNames: this.subscription.size,
+      ...(this.lastSent
+        ? { lastSentVersion: this.lastSent.version, lastSentNonce: this.lastSent.nonce }
+        : {}),
+      ...(this.lastAcked
+        ? { lastAckedVersion: this.lastAcked.version, lastAckedNonce: this.lastAcked.nonce }
+        : {}),
+      ...(this.lastNack ? { lastNack: { ...this.lastNack } } : {}),
+      synced:
+        this.lastSent !== undefined &&
+        this.inFlight.size === 0 &&
+        this.lastAcked?.nonce === this.lastSent.nonce,
+      pending: this.pendingInitial || this.forced.size > 0,
+    };
+  }
+
+  private outcome(
+    kind: RequestKind,
+    change: SubscriptionChange,
+    mustRespond: boolean,
+    answers?: { nonce: string; accepted: boolean },
+    errorDetail?: DeltaDiscoveryRequest['errorDetail'],
+  ): RequestResult {
+    return {
+      kind,
+      typeUrl: this.typeUrl,
+      change,
+      versionInfo: '',
+      mustRespond,
+      ...(answers ? { answers } : {}),
+      ...(errorDetail ? { errorDetail } : {}),
+    };
+  }
+}

@@ -1,0 +1,137 @@
+// Shared vocabulary of the stream state: the narrow resource shape both sides exchange, the message
+// types at the boundary (the generated Envoy ones), limits, and the few helpers both sides need.
+import { createHash, randomUUID } from 'node:crypto';
+import type { envoy, google } from '../gen/protos.js';
+import { XdsStreamError, XdsStreamErrorCode } from './errors.js';
+
+export type Any = google.protobuf.Any.$Properties;
+export type Status = google.rpc.Status.$Properties;
+export type DiscoveryRequest = envoy.service.discovery.v3.DiscoveryRequest.$Properties;
+export type DiscoveryResponse = envoy.service.discovery.v3.DiscoveryResponse.$Properties;
+export type DeltaDiscoveryRequest = envoy.service.discovery.v3.DeltaDiscoveryRequest.$Properties;
+export type DeltaDiscoveryResponse = envoy.service.discovery.v3.DeltaDiscoveryResponse.$Properties;
+export type DeltaResource = envoy.service.discovery.v3.Resource.$Properties;
+
+/**
+ * One named resource with a version. The server's snapshot is made of these; `version` is any string
+ * that changes when the resource changes (a content hash works best: equal content, equal version).
+ */
+export interface VersionedResource {
+  readonly name: string;
+  readonly version: string;
+  readonly resource: Any;
+}
+
+/** The resources of one type a server could send to one client, by name. */
+export type ResourceSnapshot = ReadonlyMap<string, VersionedResource>;
+
+/** The special name that subscribes to every resource the server deems relevant (LDS and CDS). */
+export const WILDCARD = '*';
+
+export const LISTENER_TYPE_URL = 'type.googleapis.com/envoy.config.listener.v3.Listener';
+export const CLUSTER_TYPE_URL = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
+
+/**
+ * The protocol gives wildcard subscriptions, and SotW "absence means deletion", only to Listener and
+ * Cluster. Every other type is "quasi-incremental": absence from a response means nothing.
+ */
+export function isFullStateType(typeUrl: string): boolean {
+  return typeUrl === LISTENER_TYPE_URL || typeUrl === CLUSTER_TYPE_URL;
+}
+
+export interface StreamLimits {
+  /** Most resource names one type may track (subscriptions, client-held versions). */
+  readonly maxResourceNamesPerType: number;
+  /** Most distinct type URLs one connection may use. */
+  readonly maxTypesPerConnection: number;
+  /** Longest resource name accepted, in characters. */
+  readonly maxResourceNameLength: number;
+  /** Delta server: most unacknowledged responses remembered per type; older ones are forgotten. */
+  readonly maxInFlightResponses: number;
+  /** Longest NACK message a client builds; the rest is summarised as a count. */
+  readonly maxErrorDetailLength: number;
+}
+
+export const DEFAULT_LIMITS: StreamLimits = {
+  maxResourceNamesPerType: 100_000,
+  maxTypesPerConnection: 32,
+  maxResourceNameLength: 4096,
+  maxInFlightResponses: 64,
+  maxErrorDetailLength: 4096,
+};
+
+export function resolveLimits(partial: Partial<StreamLimits> | undefined): StreamLimits {
+  return { ...DEFAULT_LIMITS, ...partial };
+}
+
+/** Produces nonces; only uniqueness within one stream matters (nonces never survive a reconnect). */
+export type NonceSource = () => string;
+
+/**
+ * A counter behind a random stream prefix: a nonce from a previous stream that a client echoes by
+ * mistake then never matches one of this stream. Share one source across the types of an ADS stream.
+ */
+export function createNonceSource(prefix: string = randomUUID().slice(0, 8)): NonceSource {
+  let counter = 0;
+  return () => {
+    counter += 1;
+    return `${prefix}-${counter}`;
+  };
+}
+
+/** Time in milliseconds; injected so does-not-exist timers are testable without real time. */
+export type Clock = () => number;
+
+/**
+ * A type-level version for a set of (name, version) pairs: it changes exactly when one resource in the
+ * set changes, appears or disappears, which is what the protocol asks of version_info.
+ */
+export function versionOf(entries: Iterable<readonly [string, string]>): string {
+  const sorted = [...entries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const hash = createHash('sha256');
+  for (const [name, version] of sorted) {
+    hash.update(name);
+    hash.update('\u0000');
+    hash.update(version);
+    hash.update('\u0001');
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+export function checkTypeUrl(
+  expected: string,
+  actual: string | null | undefined,
+): XdsStreamError | undefined {
+  // A missing type_url is allowed on non-aggregated streams, where the RPC method implies the type.
+  if (actual === undefined || actual === null || actual === '' || actual === expected) return undefined;
+  return new XdsStreamError(
+    XdsStreamErrorCode.TypeUrlMismatch,
+    `type_url ${actual} sent to state of ${expected}`,
+    {
+      expected,
+      actual,
+    },
+  );
+}
+
+export function checkResourceName(name: string, limits: StreamLimits): XdsStreamError | undefined {
+  if (name.length === 0 || name.length > limits.maxResourceNameLength) {
+    return new XdsStreamError(
+      XdsStreamErrorCode.InvalidResourceName,
+      `resource name of length ${name.length} outside 1..${limits.maxResourceNameLength}`,
+      { length: name.length, limit: limits.maxResourceNameLength },
+    );
+  }
+  return undefined;
+}
+
+export function tooManyNames(typeUrl: string, count: number, limits: StreamLimits): XdsStreamError {
+  return new XdsStreamError(
+    XdsStreamErrorCode.TooManyResourceNames,
+    `${count} resource names for ${typeUrl} exceed the limit of ${limits.maxResourceNamesPerType}`,
+    { typeUrl, count, limit: limits.maxResourceNamesPerType },
+  );
+}
+
+/** gRPC INVALID_ARGUMENT: the status code a NACK's error_detail carries. */
+export const NACK_STATUS_CODE = 3;
