@@ -66,6 +66,8 @@ export interface Port {
 export interface SourceRef {
   file: string;
   index: number;
+  /** 1-based line where the document starts, when known. */
+  line?: number;
 }
 
 /** Common envelope of every kind. */

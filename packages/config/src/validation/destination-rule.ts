@@ -1,0 +1,351 @@
+// DestinationRule: schema and Istio's semantic rules (pkg/config/validation: validateTrafficPolicy...).
+import { checkSubsetName, portSelector, workloadSelector } from './common.js';
+import { arr, at, entries, type Issues, isObj, num, type Obj } from './issues.js';
+import { deprecated, req, type Schema, s, stringMap, unsupported } from './schema.js';
+import {
+  checkDuration,
+  checkExportTo,
+  checkHost,
+  checkLabels,
+  checkPort,
+  checkRange,
+  checkUnique,
+  checkWorkloadSelector,
+  INT32_MAX,
+  UINT32_MAX,
+} from './values.js';
+
+const loadBalancer = (): Schema =>
+  s.obj({
+    simple: s.enm('UNSPECIFIED', 'LEAST_CONN', 'RANDOM', 'PASSTHROUGH', 'ROUND_ROBIN', 'LEAST_REQUEST'),
+    consistentHash: s.obj({
+      httpHeaderName: s.str(),
+      httpCookie: s.obj({
+        name: req(s.str()),
+        path: s.str(),
+        ttl: s.str(),
+        attributes: unsupported(
+          s.arr(s.obj({ name: s.str(), value: s.str() })),
+          'cookie attributes are not emitted',
+        ),
+      }),
+      useSourceIp: s.bool(),
+      httpQueryParameterName: s.str(),
+      ringHash: s.obj({ minimumRingSize: s.int() }),
+      maglev: s.obj({ tableSize: s.int() }),
+      minimumRingSize: deprecated(s.int(), 'use ringHash.minimumRingSize'),
+    }),
+    localityLbSetting: s.obj({
+      distribute: s.arr(s.obj({ from: s.str(), to: s.map(s.int()) })),
+      failover: s.arr(s.obj({ from: s.str(), to: s.str() })),
+      failoverPriority: s.arr(s.str()),
+      enabled: s.bool(),
+    }),
+    warmupDurationSecs: unsupported(s.str(), 'slow-start warm-up is not implemented'),
+    warmup: unsupported(s.open({}), 'slow-start warm-up is not implemented'),
+  });
+
+export const connectionPool = (): Schema =>
+  s.obj({
+    tcp: s.obj({
+      maxConnections: s.int(),
+      connectTimeout: s.str(),
+      tcpKeepalive: s.obj({ probes: s.int(), time: s.str(), interval: s.str() }),
+      maxConnectionDuration: s.str(),
+      idleTimeout: s.str(),
+    }),
+    http: s.obj({
+      http1MaxPendingRequests: s.int(),
+      http2MaxRequests: s.int(),
+      maxRequestsPerConnection: s.int(),
+      maxRetries: s.int(),
+      idleTimeout: s.str(),
+      h2UpgradePolicy: s.enm('DEFAULT', 'DO_NOT_UPGRADE', 'UPGRADE'),
+      useClientProtocol: s.bool(),
+      maxConcurrentStreams: s.int(),
+    }),
+  });
+
+const outlierDetection = (): Schema =>
+  s.obj({
+    splitExternalLocalOriginErrors: s.bool(),
+    consecutiveLocalOriginFailures: s.int(),
+    consecutiveGatewayErrors: s.int(),
+    consecutive5xxErrors: s.int(),
+    interval: s.str(),
+    baseEjectionTime: s.str(),
+    maxEjectionPercent: s.int(),
+    minHealthPercent: s.int(),
+    consecutiveErrors: deprecated(s.int(), 'use consecutive5xxErrors'),
+  });
+
+export const clientTls = (): Schema =>
+  s.obj({
+    mode: s.enm('DISABLE', 'SIMPLE', 'MUTUAL', 'ISTIO_MUTUAL'),
+    clientCertificate: s.str(),
+    privateKey: s.str(),
+    caCertificates: s.str(),
+    credentialName: unsupported(s.str(), 'Kubernetes secrets are not read; use the file fields'),
+    subjectAltNames: s.arr(s.str()),
+    sni: s.str(),
+    insecureSkipVerify: s.bool(),
+    caCrl: unsupported(s.str(), 'certificate revocation lists are not implemented'),
+  });
+
+const portTrafficPolicy = (): Schema =>
+  s.obj({
+    port: portSelector(),
+    loadBalancer: loadBalancer(),
+    connectionPool: connectionPool(),
+    outlierDetection: outlierDetection(),
+    tls: clientTls(),
+  });
+
+const trafficPolicy = (): Schema =>
+  s.obj({
+    loadBalancer: loadBalancer(),
+    connectionPool: connectionPool(),
+    outlierDetection: outlierDetection(),
+    tls: clientTls(),
+    portLevelSettings: s.arr(portTrafficPolicy()),
+    tunnel: unsupported(
+      s.obj({ protocol: s.str(), targetHost: s.str(), targetPort: s.int() }),
+      'HTTP CONNECT/POST tunnelling is not implemented',
+    ),
+    proxyProtocol: unsupported(s.obj({ version: s.str() }), 'PROXY protocol to upstreams is not implemented'),
+  });
+
+export const destinationRuleSpec: Schema = s.obj({
+  host: req(s.str()),
+  trafficPolicy: trafficPolicy(),
+  subsets: s.arr(s.obj({ name: req(s.str()), labels: stringMap(), trafficPolicy: trafficPolicy() })),
+  exportTo: s.arr(s.str()),
+  workloadSelector: workloadSelector(),
+});
+
+export function validateDestinationRule(spec: Obj, issues: Issues): void {
+  checkHost(issues, 'spec.host', spec['host'], { wildcard: 'prefix', allowIp: true });
+  validateTrafficPolicy(spec['trafficPolicy'], 'spec.trafficPolicy', issues);
+  const subsets = arr(spec['subsets']);
+  checkUnique(issues, 'spec.subsets', subsets, 'name', 'subset name');
+  subsets.forEach((sub, i) => {
+    if (!isObj(sub)) return;
+    const p = at('spec.subsets', i);
+    checkSubsetName(issues, at(p, 'name'), sub['name']);
+    checkLabels(issues, at(p, 'labels'), sub['labels']);
+    validateTrafficPolicy(sub['trafficPolicy'], at(p, 'trafficPolicy'), issues);
+  });
+  checkExportTo(issues, 'spec.exportTo', spec['exportTo']);
+  checkWorkloadSelector(issues, 'spec.workloadSelector', spec['workloadSelector']);
+}
+
+function validateTrafficPolicy(v: unknown, p: string, issues: Issues): void {
+  if (!isObj(v)) return;
+  validatePolicyParts(v, p, issues);
+  const ports = arr(v['portLevelSettings']);
+  ports.forEach((pl, i) => {
+    if (!isObj(pl)) return;
+    const pp = at(at(p, 'portLevelSettings'), i);
+    if (!isObj(pl['port'])) issues.error('CFG_ERR_MISSING_FIELD', at(pp, 'port'), '"port" is required');
+    else checkPort(issues, at(at(pp, 'port'), 'number'), pl['port']['number']);
+    validatePolicyParts(pl, pp, issues);
+  });
+  const numbers = ports.map((pl) => (isObj(pl) && isObj(pl['port']) ? { number: pl['port']['number'] } : {}));
+  checkUnique(issues, at(p, 'portLevelSettings'), numbers, 'number', 'port');
+}
+
+function validatePolicyParts(v: Obj, p: string, issues: Issues): void {
+  validateLoadBalancer(v['loadBalancer'], at(p, 'loadBalancer'), issues);
+  validateConnectionPool(v['connectionPool'], at(p, 'connectionPool'), issues);
+  validateOutlierDetection(v['outlierDetection'], at(p, 'outlierDetection'), issues);
+  validateClientTls(v['tls'], at(p, 'tls'), issues);
+}
+
+function isPrime(n: number): boolean {
+  if (n < 2) return false;
+  for (let i = 2; i * i <= n; i++) if (n % i === 0) return false;
+  return true;
+}
+
+function validateLoadBalancer(v: unknown, p: string, issues: Issues): void {
+  if (!isObj(v)) return;
+  if (v['simple'] !== undefined && v['consistentHash'] !== undefined)
+    issues.error('CFG_ERR_ONEOF', p, 'only one of simple, consistentHash may be set');
+  if (v['simple'] === 'LEAST_CONN')
+    issues.warn('CFG_WARN_DEPRECATED', at(p, 'simple'), 'LEAST_CONN is deprecated: use LEAST_REQUEST');
+  if (isObj(v['consistentHash'])) {
+    const ch = v['consistentHash'];
+    const cp = at(p, 'consistentHash');
+    const keys = ['httpHeaderName', 'httpCookie', 'useSourceIp', 'httpQueryParameterName'].filter(
+      (k) => ch[k] !== undefined && ch[k] !== null,
+    );
+    if (keys.length === 0)
+      issues.error(
+        'CFG_ERR_ONEOF',
+        cp,
+        'one of httpHeaderName, httpCookie, useSourceIp, httpQueryParameterName is required',
+      );
+    if (keys.length > 1)
+      issues.error('CFG_ERR_ONEOF', cp, `only one hash key may be set, found ${keys.join(', ')}`);
+    const algos = ['ringHash', 'maglev', 'minimumRingSize'].filter(
+      (k) => ch[k] !== undefined && ch[k] !== null,
+    );
+    if (algos.length > 1)
+      issues.error('CFG_ERR_ONEOF', cp, `only one of ringHash, maglev may be set, found ${algos.join(', ')}`);
+    if (isObj(ch['httpCookie']))
+      checkDuration(issues, at(at(cp, 'httpCookie'), 'ttl'), ch['httpCookie']['ttl'], { allowZero: true });
+    if (isObj(ch['ringHash']))
+      checkRange(
+        issues,
+        at(at(cp, 'ringHash'), 'minimumRingSize'),
+        ch['ringHash']['minimumRingSize'],
+        0,
+        8_388_608,
+      );
+    if (isObj(ch['maglev'])) {
+      const size = num(ch['maglev']['tableSize']);
+      // Maglev's lookup table only spreads evenly with a prime size; Envoy rejects others.
+      if (size !== undefined && (!isPrime(size) || size > 5_000_011))
+        issues.error(
+          'CFG_ERR_OUT_OF_RANGE',
+          at(at(cp, 'maglev'), 'tableSize'),
+          `tableSize ${size} must be a prime number <= 5000011`,
+        );
+    }
+  }
+  if (isObj(v['localityLbSetting'])) {
+    const l = v['localityLbSetting'];
+    const lp = at(p, 'localityLbSetting');
+    const distribute = arr(l['distribute']);
+    const failover = arr(l['failover']);
+    if (distribute.length > 0 && failover.length > 0)
+      issues.error('CFG_ERR_ONEOF', lp, 'only one of distribute, failover may be set');
+    distribute.forEach((d, i) => {
+      if (!isObj(d)) return;
+      const dp = at(at(lp, 'distribute'), i);
+      let total = 0;
+      for (const [loc, w] of entries(d['to'])) {
+        if (typeof w === 'number') total += w;
+        checkLocality(issues, at(at(dp, 'to'), loc), loc, true);
+      }
+      if (total !== 100)
+        issues.error('CFG_ERR_WEIGHT_SUM', at(dp, 'to'), `locality weights add up to ${total}, must be 100`);
+      if (typeof d['from'] === 'string') checkLocality(issues, at(dp, 'from'), d['from'], true);
+    });
+    failover.forEach((f, i) => {
+      if (!isObj(f)) return;
+      const fp = at(at(lp, 'failover'), i);
+      if (typeof f['from'] === 'string' && f['from'] === f['to'])
+        issues.error(
+          'CFG_ERR_INVALID_VALUE',
+          fp,
+          `failover from and to are the same region ${JSON.stringify(f['from'])}`,
+        );
+      for (const k of ['from', 'to'])
+        if (typeof f[k] === 'string' && (f[k] as string).includes('/'))
+          issues.error(
+            'CFG_ERR_INVALID_VALUE',
+            at(fp, k),
+            `failover ${k} must be a region, got ${JSON.stringify(f[k])}`,
+          );
+    });
+  }
+}
+
+/** "region/zone/subzone"; `wildcard`: "*" may end the locality (distribute). */
+function checkLocality(issues: Issues, path: string, loc: string, wildcard: boolean): void {
+  const parts = loc.split('/');
+  const bad =
+    loc === '' ||
+    parts.length > 3 ||
+    parts.some((x, i) => x === '' || (x.includes('*') && !(wildcard && x === '*' && i === parts.length - 1)));
+  if (bad)
+    issues.error(
+      'CFG_ERR_INVALID_VALUE',
+      path,
+      `locality ${JSON.stringify(loc)} is not region[/zone[/subzone]]`,
+    );
+}
+
+export { checkLocality };
+
+export function validateConnectionPool(v: unknown, p: string, issues: Issues): void {
+  if (!isObj(v)) return;
+  if (isObj(v['tcp'])) {
+    const t = v['tcp'];
+    const tp = at(p, 'tcp');
+    checkRange(issues, at(tp, 'maxConnections'), t['maxConnections'], 0, INT32_MAX);
+    checkDuration(issues, at(tp, 'connectTimeout'), t['connectTimeout']);
+    checkDuration(issues, at(tp, 'maxConnectionDuration'), t['maxConnectionDuration']);
+    checkDuration(issues, at(tp, 'idleTimeout'), t['idleTimeout']);
+    if (isObj(t['tcpKeepalive'])) {
+      const k = t['tcpKeepalive'];
+      const kp = at(tp, 'tcpKeepalive');
+      checkRange(issues, at(kp, 'probes'), k['probes'], 0, UINT32_MAX);
+      // The socket options take whole seconds.
+      checkDuration(issues, at(kp, 'time'), k['time'], { minMs: 1000, wholeSeconds: true });
+      checkDuration(issues, at(kp, 'interval'), k['interval'], { minMs: 1000, wholeSeconds: true });
+    }
+  }
+  if (isObj(v['http'])) {
+    const h = v['http'];
+    const hp = at(p, 'http');
+    for (const k of [
+      'http1MaxPendingRequests',
+      'http2MaxRequests',
+      'maxRequestsPerConnection',
+      'maxRetries',
+      'maxConcurrentStreams',
+    ])
+      checkRange(issues, at(hp, k), h[k], 0, INT32_MAX);
+    checkDuration(issues, at(hp, 'idleTimeout'), h['idleTimeout']);
+    if (
+      h['useClientProtocol'] === true &&
+      h['h2UpgradePolicy'] !== undefined &&
+      h['h2UpgradePolicy'] !== 'DEFAULT'
+    )
+      issues.warn(
+        'CFG_WARN_SUSPICIOUS',
+        at(hp, 'h2UpgradePolicy'),
+        'h2UpgradePolicy has no effect when useClientProtocol is true',
+      );
+  }
+}
+
+function validateOutlierDetection(v: unknown, p: string, issues: Issues): void {
+  if (!isObj(v)) return;
+  for (const k of [
+    'consecutiveLocalOriginFailures',
+    'consecutiveGatewayErrors',
+    'consecutive5xxErrors',
+    'consecutiveErrors',
+  ])
+    checkRange(issues, at(p, k), v[k], 0, UINT32_MAX);
+  checkDuration(issues, at(p, 'interval'), v['interval']);
+  checkDuration(issues, at(p, 'baseEjectionTime'), v['baseEjectionTime']);
+  for (const k of ['maxEjectionPercent', 'minHealthPercent']) {
+    const n = num(v[k]);
+    if (n !== undefined && (n < 0 || n > 100))
+      issues.error('CFG_ERR_INVALID_PERCENTAGE', at(p, k), `${k} ${n} is outside 0..100`);
+  }
+  if (v['consecutiveLocalOriginFailures'] !== undefined && v['splitExternalLocalOriginErrors'] !== true)
+    issues.warn(
+      'CFG_WARN_SUSPICIOUS',
+      at(p, 'consecutiveLocalOriginFailures'),
+      'consecutiveLocalOriginFailures only applies when splitExternalLocalOriginErrors is true',
+    );
+}
+
+export function validateClientTls(v: unknown, p: string, issues: Issues): void {
+  if (!isObj(v)) return;
+  if (v['mode'] === 'MUTUAL' && v['credentialName'] === undefined) {
+    for (const k of ['clientCertificate', 'privateKey'])
+      if (typeof v[k] !== 'string' || v[k] === '')
+        issues.error('CFG_ERR_MISSING_FIELD', at(p, k), `"${k}" is required when mode is MUTUAL`);
+  }
+  if (
+    (v['mode'] === 'DISABLE' || v['mode'] === 'ISTIO_MUTUAL') &&
+    (v['clientCertificate'] || v['privateKey'] || v['caCertificates'])
+  )
+    issues.error('CFG_ERR_ONEOF', p, `certificate files cannot be set when mode is ${String(v['mode'])}`);
+}

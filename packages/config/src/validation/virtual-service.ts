@@ -1,0 +1,467 @@
+// VirtualService: schema and Istio's semantic rules (pkg/config/validation/virtualservice.go).
+import { checkDestination, destination, percent, stringMatch } from './common.js';
+import { arr, at, entries, type Issues, isObj, type Obj, str } from './issues.js';
+import { deprecated, req, type Schema, s, stringMap, unsupported } from './schema.js';
+import {
+  checkCidr,
+  checkDuration,
+  checkExportTo,
+  checkHeaderName,
+  checkHeaderOperations,
+  checkHost,
+  checkLabels,
+  checkPercent,
+  checkPort,
+  checkRange,
+  checkRegex,
+  checkStringMatch,
+  checkWeights,
+  INT32_MAX,
+} from './values.js';
+
+const headerOperations = (): Schema => s.obj({ set: stringMap(), add: stringMap(), remove: s.arr(s.str()) });
+const headers = (): Schema => s.obj({ request: headerOperations(), response: headerOperations() });
+
+const httpMatch = (): Schema =>
+  s.obj({
+    name: s.str(),
+    uri: stringMatch(),
+    scheme: stringMatch(),
+    method: stringMatch(),
+    authority: stringMatch(),
+    headers: s.map(stringMatch()),
+    port: s.int(),
+    sourceLabels: stringMap(),
+    gateways: s.arr(s.str()),
+    queryParams: s.map(stringMatch()),
+    ignoreUriCase: s.bool(),
+    withoutHeaders: s.map(stringMatch()),
+    sourceNamespace: s.str(),
+    statPrefix: unsupported(s.str(), 'per-route stat prefixes are not emitted'),
+  });
+
+const httpRoute = (): Schema =>
+  s.obj({
+    name: s.str(),
+    match: s.arr(httpMatch()),
+    route: s.arr(s.obj({ destination: req(destination()), weight: s.int(), headers: headers() })),
+    redirect: s.obj({
+      uri: s.str(),
+      authority: s.str(),
+      port: s.int(),
+      derivePort: s.enm('FROM_PROTOCOL_DEFAULT', 'FROM_REQUEST_PORT'),
+      scheme: s.str(),
+      redirectCode: s.int(),
+    }),
+    directResponse: s.obj({ status: req(s.int()), body: s.obj({ string: s.str(), bytes: s.str() }) }),
+    delegate: unsupported(
+      s.obj({ name: s.str(), namespace: s.str() }),
+      'VirtualService delegation is not implemented',
+    ),
+    rewrite: s.obj({
+      uri: s.str(),
+      authority: s.str(),
+      uriRegexRewrite: s.obj({ match: s.str(), rewrite: s.str() }),
+    }),
+    timeout: s.str(),
+    retries: s.obj({
+      attempts: s.int(),
+      perTryTimeout: s.str(),
+      retryOn: s.str(),
+      retryRemoteLocalities: s.bool(),
+      retryIgnorePreviousHosts: s.bool(),
+      backoff: s.str(),
+    }),
+    fault: s.obj({
+      delay: s.obj({
+        fixedDelay: s.str(),
+        // Istio itself rejects exponentialDelay ("not supported yet").
+        exponentialDelay: unsupported(s.str(), 'Istio and Strait only implement fixedDelay'),
+        percentage: percent(),
+        percent: deprecated(s.int(), 'use percentage.value'),
+      }),
+      abort: s.obj({
+        httpStatus: s.int(),
+        grpcStatus: s.str(),
+        http2Error: unsupported(s.str(), 'Istio and Strait only implement httpStatus and grpcStatus'),
+        percentage: percent(),
+      }),
+    }),
+    mirror: destination(),
+    mirrorPercent: deprecated(s.int(), 'use mirrorPercentage.value'),
+    mirrorPercentage: percent(),
+    mirrors: s.arr(s.obj({ destination: req(destination()), percentage: percent() })),
+    corsPolicy: s.obj({
+      allowOrigin: deprecated(s.arr(s.str()), 'use allowOrigins (string matches)'),
+      allowOrigins: s.arr(stringMatch()),
+      allowMethods: s.arr(s.str()),
+      allowHeaders: s.arr(s.str()),
+      exposeHeaders: s.arr(s.str()),
+      maxAge: s.str(),
+      allowCredentials: s.bool(),
+      unmatchedPreflights: s.enm('UNSPECIFIED', 'FORWARD', 'IGNORE'),
+    }),
+    headers: headers(),
+  });
+
+const routeDestinations = (): Schema => s.arr(s.obj({ destination: req(destination()), weight: s.int() }));
+
+export const virtualServiceSpec: Schema = s.obj({
+  hosts: s.arr(s.str()),
+  gateways: s.arr(s.str()),
+  http: s.arr(httpRoute()),
+  tls: s.arr(
+    s.obj({
+      match: s.arr(
+        s.obj({
+          sniHosts: req(s.arr(s.str())),
+          destinationSubnets: s.arr(s.str()),
+          port: s.int(),
+          sourceLabels: stringMap(),
+          gateways: s.arr(s.str()),
+          sourceNamespace: s.str(),
+        }),
+      ),
+      route: routeDestinations(),
+    }),
+  ),
+  tcp: s.arr(
+    s.obj({
+      match: s.arr(
+        s.obj({
+          destinationSubnets: s.arr(s.str()),
+          port: s.int(),
+          sourceSubnet: unsupported(s.str(), 'Istio no longer implements it for sidecars'),
+          sourceLabels: stringMap(),
+          gateways: s.arr(s.str()),
+          sourceNamespace: s.str(),
+        }),
+      ),
+      route: routeDestinations(),
+    }),
+  ),
+  exportTo: s.arr(s.str()),
+});
+
+/** Envoy's retry_on policies (router filter + gRPC); Istio accepts these plus bare HTTP status codes. */
+export const RETRY_ON = new Set([
+  '5xx',
+  'gateway-error',
+  'reset',
+  'reset-before-request',
+  'connect-failure',
+  'envoy-ratelimited',
+  'retriable-4xx',
+  'refused-stream',
+  'retriable-status-codes',
+  'retriable-headers',
+  'http3-post-connect-failure',
+  'cancelled',
+  'deadline-exceeded',
+  'internal',
+  'resource-exhausted',
+  'unavailable',
+]);
+
+export const GRPC_STATUS = new Set([
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
+]);
+
+const REDIRECT_CODES = [301, 302, 303, 307, 308];
+
+export function validateVirtualService(spec: Obj, issues: Issues): void {
+  const gateways = arr(spec['gateways']).filter((g): g is string => typeof g === 'string');
+  const forMesh = gateways.length === 0 || gateways.includes('mesh');
+  const hosts = spec['hosts'];
+  if (!Array.isArray(hosts) || hosts.length === 0)
+    issues.error('CFG_ERR_MISSING_FIELD', 'spec.hosts', 'a VirtualService needs at least one host');
+  arr(hosts).forEach((h, i) => {
+    // Istio: "*" would capture every host for every sidecar, so it is only allowed on gateways.
+    checkHost(issues, at('spec.hosts', i), h, { wildcard: 'prefix', bareWildcard: !forMesh, allowIp: true });
+  });
+  gateways.forEach((g, i) => {
+    if (g === 'mesh') return;
+    const name = g.includes('/') ? g.slice(g.indexOf('/') + 1) : g;
+    if (name === '' || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name))
+      issues.error(
+        'CFG_ERR_INVALID_VALUE',
+        at('spec.gateways', i),
+        `gateway ${JSON.stringify(g)} is not "mesh" or [namespace/]name`,
+      );
+  });
+  const http = arr(spec['http']);
+  const tls = arr(spec['tls']);
+  const tcp = arr(spec['tcp']);
+  if (http.length + tls.length + tcp.length === 0)
+    issues.error(
+      'CFG_ERR_MISSING_FIELD',
+      'spec',
+      'a VirtualService needs at least one http, tls or tcp route',
+    );
+  http.forEach((r, i) => {
+    if (isObj(r)) validateHttpRoute(r, at('spec.http', i), issues);
+  });
+  tls.forEach((r, i) => {
+    if (!isObj(r)) return;
+    const p = at('spec.tls', i);
+    const match = arr(r['match']);
+    if (match.length === 0)
+      issues.error('CFG_ERR_MISSING_FIELD', at(p, 'match'), 'a TLS route needs at least one match');
+    match.forEach((m, j) => {
+      if (!isObj(m)) return;
+      const mp = at(at(p, 'match'), j);
+      const sni = arr(m['sniHosts']);
+      if (Array.isArray(m['sniHosts']) && sni.length === 0)
+        issues.error('CFG_ERR_MISSING_FIELD', at(mp, 'sniHosts'), 'sniHosts needs at least one host');
+      sni.forEach((h, k) => {
+        checkHost(issues, at(at(mp, 'sniHosts'), k), h, { wildcard: 'prefix' });
+      });
+      validateL4Match(m, mp, issues);
+    });
+    validateRouteDestinations(r['route'], at(p, 'route'), issues);
+  });
+  tcp.forEach((r, i) => {
+    if (!isObj(r)) return;
+    const p = at('spec.tcp', i);
+    arr(r['match']).forEach((m, j) => {
+      if (isObj(m)) validateL4Match(m, at(at(p, 'match'), j), issues);
+    });
+    validateRouteDestinations(r['route'], at(p, 'route'), issues);
+  });
+  checkExportTo(issues, 'spec.exportTo', spec['exportTo']);
+}
+
+function validateL4Match(m: Obj, p: string, issues: Issues): void {
+  arr(m['destinationSubnets']).forEach((c, k) => {
+    checkCidr(issues, at(at(p, 'destinationSubnets'), k), c);
+  });
+  checkPort(issues, at(p, 'port'), m['port']);
+  checkLabels(issues, at(p, 'sourceLabels'), m['sourceLabels']);
+}
+
+function validateRouteDestinations(v: unknown, p: string, issues: Issues): void {
+  const list = arr(v);
+  if (list.length === 0) {
+    issues.error('CFG_ERR_MISSING_FIELD', p, 'at least one destination is required');
+    return;
+  }
+  list.forEach((d, i) => {
+    if (isObj(d)) checkDestination(issues, at(at(p, i), 'destination'), d['destination']);
+  });
+  checkWeights(issues, p, list);
+}
+
+function validateHttpRoute(r: Obj, p: string, issues: Issues): void {
+  const has = (k: string) => r[k] !== undefined && r[k] !== null;
+  const actions = ['route', 'redirect', 'directResponse', 'delegate'].filter(has);
+  if (actions.length === 0)
+    issues.error(
+      'CFG_ERR_MISSING_FIELD',
+      p,
+      'an HTTP route needs one of route, redirect, directResponse, delegate',
+    );
+  else if (actions.length > 1)
+    issues.error(
+      'CFG_ERR_ONEOF',
+      p,
+      `only one of route, redirect, directResponse, delegate may be set, found ${actions.join(', ')}`,
+    );
+  if (has('redirect') && has('rewrite'))
+    issues.error('CFG_ERR_ONEOF', p, 'rewrite cannot be combined with redirect');
+  if (has('mirror') && has('mirrors'))
+    issues.error('CFG_ERR_ONEOF', p, 'mirror and mirrors cannot both be set');
+
+  arr(r['match']).forEach((m, i) => {
+    if (isObj(m)) validateHttpMatch(m, at(at(p, 'match'), i), issues);
+  });
+  if (has('route')) {
+    const route = arr(r['route']);
+    if (route.length === 0)
+      issues.error('CFG_ERR_MISSING_FIELD', at(p, 'route'), 'at least one destination is required');
+    route.forEach((d, i) => {
+      if (!isObj(d)) return;
+      checkDestination(issues, at(at(at(p, 'route'), i), 'destination'), d['destination']);
+      validateHeaders(d['headers'], at(at(at(p, 'route'), i), 'headers'), issues);
+    });
+    checkWeights(issues, at(p, 'route'), route);
+  }
+  validateRedirect(r['redirect'], at(p, 'redirect'), issues);
+  if (isObj(r['directResponse'])) {
+    const dr = r['directResponse'];
+    checkRange(issues, at(at(p, 'directResponse'), 'status'), dr['status'], 200, 599);
+    if (isObj(dr['body']) && dr['body']['string'] !== undefined && dr['body']['bytes'] !== undefined)
+      issues.error(
+        'CFG_ERR_ONEOF',
+        at(at(p, 'directResponse'), 'body'),
+        'only one of string, bytes may be set',
+      );
+  }
+  if (isObj(r['rewrite'])) {
+    const rw = r['rewrite'];
+    const rp = at(p, 'rewrite');
+    if (rw['uri'] !== undefined && rw['uriRegexRewrite'] !== undefined)
+      issues.error('CFG_ERR_ONEOF', rp, 'only one of uri, uriRegexRewrite may be set');
+    if (rw['uri'] === undefined && rw['authority'] === undefined && rw['uriRegexRewrite'] === undefined)
+      issues.error('CFG_ERR_MISSING_FIELD', rp, 'rewrite needs uri, authority or uriRegexRewrite');
+    if (isObj(rw['uriRegexRewrite'])) {
+      const rr = rw['uriRegexRewrite'];
+      if (rr['match'] === undefined)
+        issues.error('CFG_ERR_MISSING_FIELD', at(at(rp, 'uriRegexRewrite'), 'match'), '"match" is required');
+      checkRegex(issues, at(at(rp, 'uriRegexRewrite'), 'match'), rr['match']);
+    }
+  }
+  // Istio accepts "0s" as "no timeout"; anything else must be at least 1ms.
+  checkDuration(issues, at(p, 'timeout'), r['timeout'], { allowZero: true });
+  validateRetries(r['retries'], at(p, 'retries'), issues);
+  validateFault(r['fault'], at(p, 'fault'), issues);
+  checkDestination(issues, at(p, 'mirror'), r['mirror']);
+  checkRange(issues, at(p, 'mirrorPercent'), r['mirrorPercent'], 0, 100);
+  checkPercent(issues, at(p, 'mirrorPercentage'), r['mirrorPercentage']);
+  arr(r['mirrors']).forEach((m, i) => {
+    if (!isObj(m)) return;
+    const mp = at(at(p, 'mirrors'), i);
+    checkDestination(issues, at(mp, 'destination'), m['destination']);
+    checkPercent(issues, at(mp, 'percentage'), m['percentage']);
+  });
+  validateCors(r['corsPolicy'], at(p, 'corsPolicy'), issues);
+  validateHeaders(r['headers'], at(p, 'headers'), issues);
+}
+
+function validateHttpMatch(m: Obj, p: string, issues: Issues): void {
+  for (const k of ['uri', 'scheme', 'method', 'authority']) checkStringMatch(issues, at(p, k), m[k]);
+  for (const k of ['headers', 'withoutHeaders']) {
+    for (const [name, match] of entries(m[k])) {
+      const hp = at(at(p, k), name);
+      checkHeaderName(issues, hp, name, { allowPseudo: true });
+      // `{}` means "header present" in Istio.
+      checkStringMatch(issues, hp, match, true);
+    }
+  }
+  for (const [name, match] of entries(m['queryParams'])) {
+    const qp = at(at(p, 'queryParams'), name);
+    if (name === '') issues.error('CFG_ERR_INVALID_VALUE', qp, 'query parameter name is empty');
+    checkStringMatch(issues, qp, match, true);
+  }
+  checkPort(issues, at(p, 'port'), m['port']);
+  checkLabels(issues, at(p, 'sourceLabels'), m['sourceLabels']);
+}
+
+function validateRedirect(v: unknown, p: string, issues: Issues): void {
+  if (!isObj(v)) return;
+  if (
+    v['uri'] === undefined &&
+    v['authority'] === undefined &&
+    v['scheme'] === undefined &&
+    v['port'] === undefined &&
+    v['derivePort'] === undefined
+  )
+    issues.error('CFG_ERR_MISSING_FIELD', p, 'redirect needs uri, authority, scheme, port or derivePort');
+  if (v['port'] !== undefined && v['derivePort'] !== undefined)
+    issues.error('CFG_ERR_ONEOF', p, 'only one of port, derivePort may be set');
+  checkPort(issues, at(p, 'port'), v['port']);
+  const code = v['redirectCode'];
+  if (typeof code === 'number' && !REDIRECT_CODES.includes(code))
+    issues.error(
+      'CFG_ERR_OUT_OF_RANGE',
+      at(p, 'redirectCode'),
+      `redirectCode ${code} is not one of ${REDIRECT_CODES.join(', ')}`,
+    );
+}
+
+function validateRetries(v: unknown, p: string, issues: Issues): void {
+  if (!isObj(v)) return;
+  checkRange(issues, at(p, 'attempts'), v['attempts'], 0, INT32_MAX);
+  checkDuration(issues, at(p, 'perTryTimeout'), v['perTryTimeout']);
+  checkDuration(issues, at(p, 'backoff'), v['backoff']);
+  const retryOn = str(v['retryOn']);
+  if (retryOn !== undefined) {
+    for (const raw of retryOn.split(',')) {
+      const policy = raw.trim();
+      if (RETRY_ON.has(policy)) continue;
+      if (/^\d{3}$/.test(policy) && Number(policy) >= 100 && Number(policy) <= 599) continue;
+      issues.error(
+        'CFG_ERR_INVALID_RETRY_ON',
+        at(p, 'retryOn'),
+        `retryOn policy ${JSON.stringify(policy)} is not an HTTP status code (100..599) or one of ${[...RETRY_ON].join(', ')}`,
+      );
+    }
+  }
+}
+
+function validateFault(v: unknown, p: string, issues: Issues): void {
+  if (!isObj(v)) return;
+  if (v['delay'] === undefined && v['abort'] === undefined)
+    issues.error('CFG_ERR_MISSING_FIELD', p, 'fault needs delay or abort');
+  if (isObj(v['delay'])) {
+    const d = v['delay'];
+    const dp = at(p, 'delay');
+    if (d['fixedDelay'] === undefined && d['exponentialDelay'] === undefined)
+      issues.error('CFG_ERR_MISSING_FIELD', at(dp, 'fixedDelay'), '"fixedDelay" is required');
+    checkDuration(issues, at(dp, 'fixedDelay'), d['fixedDelay']);
+    checkPercent(issues, at(dp, 'percentage'), d['percentage']);
+    checkRange(issues, at(dp, 'percent'), d['percent'], 0, 100);
+  }
+  if (isObj(v['abort'])) {
+    const a = v['abort'];
+    const ap = at(p, 'abort');
+    const kinds = ['httpStatus', 'grpcStatus', 'http2Error'].filter(
+      (k) => a[k] !== undefined && a[k] !== null,
+    );
+    if (kinds.length === 0) issues.error('CFG_ERR_MISSING_FIELD', ap, 'abort needs httpStatus or grpcStatus');
+    if (kinds.length > 1)
+      issues.error(
+        'CFG_ERR_ONEOF',
+        ap,
+        `only one of httpStatus, grpcStatus may be set, found ${kinds.join(', ')}`,
+      );
+    checkRange(issues, at(ap, 'httpStatus'), a['httpStatus'], 200, 599);
+    const grpc = str(a['grpcStatus']);
+    if (grpc !== undefined && !GRPC_STATUS.has(grpc))
+      issues.error(
+        'CFG_ERR_INVALID_VALUE',
+        at(ap, 'grpcStatus'),
+        `grpcStatus ${JSON.stringify(grpc)} is not a gRPC status name (e.g. UNAVAILABLE)`,
+      );
+    checkPercent(issues, at(ap, 'percentage'), a['percentage']);
+  }
+}
+
+function validateCors(v: unknown, p: string, issues: Issues): void {
+  if (!isObj(v)) return;
+  arr(v['allowOrigins']).forEach((m, i) => {
+    checkStringMatch(issues, at(at(p, 'allowOrigins'), i), m);
+  });
+  // Envoy's max_age is whole seconds.
+  checkDuration(issues, at(p, 'maxAge'), v['maxAge'], { minMs: 1000, allowZero: true, wholeSeconds: true });
+  for (const k of ['allowHeaders', 'exposeHeaders'])
+    arr(v[k]).forEach((h, i) => {
+      if (typeof h === 'string' && h !== '*' && !/^[!#$%&'*+\-.^_`|~0-9a-zA-Z]+$/.test(h))
+        issues.error(
+          'CFG_ERR_INVALID_HEADER_NAME',
+          at(at(p, k), i),
+          `invalid header name ${JSON.stringify(h)}`,
+        );
+    });
+}
+
+function validateHeaders(v: unknown, p: string, issues: Issues): void {
+  if (!isObj(v)) return;
+  checkHeaderOperations(issues, at(p, 'request'), v['request']);
+  checkHeaderOperations(issues, at(p, 'response'), v['response']);
+}
