@@ -37,6 +37,7 @@ const envoyFiles = [
   'envoy/extensions/filters/listener/original_dst/v3/original_dst.proto',
   'envoy/extensions/filters/listener/http_inspector/v3/http_inspector.proto',
   'envoy/extensions/clusters/aggregate/v3/cluster.proto',
+  'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
   'envoy/type/v3/percent.proto',
   'google/rpc/status.proto',
 ];
@@ -65,6 +66,10 @@ const outDir = join(pkg, 'src', 'gen');
 mkdirSync(outDir, { recursive: true });
 const js = join(outDir, 'protos.js');
 const dts = join(outDir, 'protos.d.ts');
+// A reflection descriptor of the same files, with the protos' own snake_case field names: the codec
+// loads it lazily to name the failing field path of undecodable bytes and to print Envoy-style JSON
+// (config_dump), neither of which the static code can do.
+const descriptor = join(outDir, 'descriptor.json');
 
 const started = Date.now();
 execFileSync(
@@ -82,6 +87,11 @@ execFileSync(
     js,
     ...inputs,
   ],
+  { stdio: 'inherit' },
+);
+execFileSync(
+  bin('pbjs'),
+  ['-t', 'json', '--keep-case', ...includePaths.flatMap((p) => ['-p', p]), '-o', descriptor, ...inputs],
   { stdio: 'inherit' },
 );
 execFileSync(bin('pbts'), ['--no-comments', '-o', dts, js], { stdio: 'inherit' });

@@ -14885,6 +14885,174 @@ export namespace envoy {
                 }
             }
         }
+
+        namespace upstreams {
+
+            namespace http {
+
+                namespace v3 {
+
+                    interface IHttpProtocolOptions extends envoy.extensions.upstreams.http.v3.HttpProtocolOptions.$Properties {
+                    }
+
+                    class HttpProtocolOptions {
+                        constructor(properties?: envoy.extensions.upstreams.http.v3.HttpProtocolOptions.$Properties);
+                        $unknowns?: Uint8Array[];
+                        commonHttpProtocolOptions?: (envoy.config.core.v3.HttpProtocolOptions.$Properties|null);
+                        upstreamHttpProtocolOptions?: (envoy.config.core.v3.UpstreamHttpProtocolOptions.$Properties|null);
+                        explicitHttpConfig?: (envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig.$Properties|null);
+                        useDownstreamProtocolConfig?: (envoy.extensions.upstreams.http.v3.HttpProtocolOptions.UseDownstreamHttpConfig.$Properties|null);
+                        autoConfig?: (envoy.extensions.upstreams.http.v3.HttpProtocolOptions.AutoHttpConfig.$Properties|null);
+                        httpFilters: envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter.$Properties[];
+                        headerValidationConfig?: (envoy.config.core.v3.TypedExtensionConfig.$Properties|null);
+                        upstreamProtocolOptions?: ("explicitHttpConfig"|"useDownstreamProtocolConfig"|"autoConfig");
+                        static create(properties: envoy.extensions.upstreams.http.v3.HttpProtocolOptions.$Shape): envoy.extensions.upstreams.http.v3.HttpProtocolOptions & envoy.extensions.upstreams.http.v3.HttpProtocolOptions.$Shape;
+                        static create(properties?: envoy.extensions.upstreams.http.v3.HttpProtocolOptions.$Properties): envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+                        static encode(message: envoy.extensions.upstreams.http.v3.HttpProtocolOptions.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): envoy.extensions.upstreams.http.v3.HttpProtocolOptions & envoy.extensions.upstreams.http.v3.HttpProtocolOptions.$Shape;
+                        static fromObject(object: { [k: string]: any }): envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+                        static toObject(message: envoy.extensions.upstreams.http.v3.HttpProtocolOptions, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                        toJSON(): { [k: string]: any };
+                        static getTypeUrl(prefix?: string): string;
+                    }
+
+                    namespace HttpProtocolOptions {
+                        interface $Properties {
+                            commonHttpProtocolOptions?: (envoy.config.core.v3.HttpProtocolOptions.$Properties|null);
+                            upstreamHttpProtocolOptions?: (envoy.config.core.v3.UpstreamHttpProtocolOptions.$Properties|null);
+                            explicitHttpConfig?: (envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig.$Properties|null);
+                            useDownstreamProtocolConfig?: (envoy.extensions.upstreams.http.v3.HttpProtocolOptions.UseDownstreamHttpConfig.$Properties|null);
+                            autoConfig?: (envoy.extensions.upstreams.http.v3.HttpProtocolOptions.AutoHttpConfig.$Properties|null);
+                            httpFilters?: (envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter.$Properties[]|null);
+                            headerValidationConfig?: (envoy.config.core.v3.TypedExtensionConfig.$Properties|null);
+                            upstreamProtocolOptions?: ("explicitHttpConfig"|"useDownstreamProtocolConfig"|"autoConfig");
+                            $unknowns?: Uint8Array[];
+                        }
+                        type $Shape = {
+                          commonHttpProtocolOptions?: envoy.config.core.v3.HttpProtocolOptions.$Shape|null;
+                          upstreamHttpProtocolOptions?: envoy.config.core.v3.UpstreamHttpProtocolOptions.$Shape|null;
+                          explicitHttpConfig?: envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig.$Shape|null;
+                          useDownstreamProtocolConfig?: envoy.extensions.upstreams.http.v3.HttpProtocolOptions.UseDownstreamHttpConfig.$Shape|null;
+                          autoConfig?: envoy.extensions.upstreams.http.v3.HttpProtocolOptions.AutoHttpConfig.$Shape|null;
+                          httpFilters?: envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter.$Shape[]|null;
+                          headerValidationConfig?: envoy.config.core.v3.TypedExtensionConfig.$Shape|null;
+                          $unknowns?: Uint8Array[];
+                        } & (
+                          ({ upstreamProtocolOptions?: undefined; explicitHttpConfig?: null; useDownstreamProtocolConfig?: null; autoConfig?: null }|{ upstreamProtocolOptions?: "explicitHttpConfig"; explicitHttpConfig: envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig.$Shape; useDownstreamProtocolConfig?: null; autoConfig?: null }|{ upstreamProtocolOptions?: "useDownstreamProtocolConfig"; explicitHttpConfig?: null; useDownstreamProtocolConfig: envoy.extensions.upstreams.http.v3.HttpProtocolOptions.UseDownstreamHttpConfig.$Shape; autoConfig?: null }|{ upstreamProtocolOptions?: "autoConfig"; explicitHttpConfig?: null; useDownstreamProtocolConfig?: null; autoConfig: envoy.extensions.upstreams.http.v3.HttpProtocolOptions.AutoHttpConfig.$Shape })
+                        );
+
+                        interface IExplicitHttpConfig extends envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig.$Properties {
+                        }
+
+                        class ExplicitHttpConfig {
+                            constructor(properties?: envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig.$Properties);
+                            $unknowns?: Uint8Array[];
+                            httpProtocolOptions?: (envoy.config.core.v3.Http1ProtocolOptions.$Properties|null);
+                            http2ProtocolOptions?: (envoy.config.core.v3.Http2ProtocolOptions.$Properties|null);
+                            http3ProtocolOptions?: (envoy.config.core.v3.Http3ProtocolOptions.$Properties|null);
+                            protocolConfig?: ("httpProtocolOptions"|"http2ProtocolOptions"|"http3ProtocolOptions");
+                            static create(properties: envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig.$Shape): envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig & envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig.$Shape;
+                            static create(properties?: envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig.$Properties): envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig;
+                            static encode(message: envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig & envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig.$Shape;
+                            static fromObject(object: { [k: string]: any }): envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig;
+                            static toObject(message: envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                            toJSON(): { [k: string]: any };
+                            static getTypeUrl(prefix?: string): string;
+                        }
+
+                        namespace ExplicitHttpConfig {
+                            interface $Properties {
+                                httpProtocolOptions?: (envoy.config.core.v3.Http1ProtocolOptions.$Properties|null);
+                                http2ProtocolOptions?: (envoy.config.core.v3.Http2ProtocolOptions.$Properties|null);
+                                http3ProtocolOptions?: (envoy.config.core.v3.Http3ProtocolOptions.$Properties|null);
+                                protocolConfig?: ("httpProtocolOptions"|"http2ProtocolOptions"|"http3ProtocolOptions");
+                                $unknowns?: Uint8Array[];
+                            }
+                            type $Shape = {
+                              httpProtocolOptions?: envoy.config.core.v3.Http1ProtocolOptions.$Shape|null;
+                              http2ProtocolOptions?: envoy.config.core.v3.Http2ProtocolOptions.$Shape|null;
+                              http3ProtocolOptions?: envoy.config.core.v3.Http3ProtocolOptions.$Shape|null;
+                              $unknowns?: Uint8Array[];
+                            } & (
+                              ({ protocolConfig?: undefined; httpProtocolOptions?: null; http2ProtocolOptions?: null; http3ProtocolOptions?: null }|{ protocolConfig?: "httpProtocolOptions"; httpProtocolOptions: envoy.config.core.v3.Http1ProtocolOptions.$Shape; http2ProtocolOptions?: null; http3ProtocolOptions?: null }|{ protocolConfig?: "http2ProtocolOptions"; httpProtocolOptions?: null; http2ProtocolOptions: envoy.config.core.v3.Http2ProtocolOptions.$Shape; http3ProtocolOptions?: null }|{ protocolConfig?: "http3ProtocolOptions"; httpProtocolOptions?: null; http2ProtocolOptions?: null; http3ProtocolOptions: envoy.config.core.v3.Http3ProtocolOptions.$Shape })
+                            );
+                        }
+
+                        interface IUseDownstreamHttpConfig extends envoy.extensions.upstreams.http.v3.HttpProtocolOptions.UseDownstreamHttpConfig.$Properties {
+                        }
+
+                        class UseDownstreamHttpConfig {
+                            constructor(properties?: envoy.extensions.upstreams.http.v3.HttpProtocolOptions.UseDownstreamHttpConfig.$Properties);
+                            $unknowns?: Uint8Array[];
+                            httpProtocolOptions?: (envoy.config.core.v3.Http1ProtocolOptions.$Properties|null);
+                            http2ProtocolOptions?: (envoy.config.core.v3.Http2ProtocolOptions.$Properties|null);
+                            http3ProtocolOptions?: (envoy.config.core.v3.Http3ProtocolOptions.$Properties|null);
+                            static create(properties: envoy.extensions.upstreams.http.v3.HttpProtocolOptions.UseDownstreamHttpConfig.$Shape): envoy.extensions.upstreams.http.v3.HttpProtocolOptions.UseDownstreamHttpConfig & envoy.extensions.upstreams.http.v3.HttpProtocolOptions.UseDownstreamHttpConfig.$Shape;
+                            static create(properties?: envoy.extensions.upstreams.http.v3.HttpProtocolOptions.UseDownstreamHttpConfig.$Properties): envoy.extensions.upstreams.http.v3.HttpProtocolOptions.UseDownstreamHttpConfig;
+                            static encode(message: envoy.extensions.upstreams.http.v3.HttpProtocolOptions.UseDownstreamHttpConfig.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): envoy.extensions.upstreams.http.v3.HttpProtocolOptions.UseDownstreamHttpConfig & envoy.extensions.upstreams.http.v3.HttpProtocolOptions.UseDownstreamHttpConfig.$Shape;
+                            static fromObject(object: { [k: string]: any }): envoy.extensions.upstreams.http.v3.HttpProtocolOptions.UseDownstreamHttpConfig;
+                            static toObject(message: envoy.extensions.upstreams.http.v3.HttpProtocolOptions.UseDownstreamHttpConfig, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                            toJSON(): { [k: string]: any };
+                            static getTypeUrl(prefix?: string): string;
+                        }
+
+                        namespace UseDownstreamHttpConfig {
+                            interface $Properties {
+                                httpProtocolOptions?: (envoy.config.core.v3.Http1ProtocolOptions.$Properties|null);
+                                http2ProtocolOptions?: (envoy.config.core.v3.Http2ProtocolOptions.$Properties|null);
+                                http3ProtocolOptions?: (envoy.config.core.v3.Http3ProtocolOptions.$Properties|null);
+                                $unknowns?: Uint8Array[];
+                            }
+                            type $Shape = {
+                              httpProtocolOptions?: envoy.config.core.v3.Http1ProtocolOptions.$Shape|null;
+                              http2ProtocolOptions?: envoy.config.core.v3.Http2ProtocolOptions.$Shape|null;
+                              http3ProtocolOptions?: envoy.config.core.v3.Http3ProtocolOptions.$Shape|null;
+                              $unknowns?: Uint8Array[];
+                            };
+                        }
+
+                        interface IAutoHttpConfig extends envoy.extensions.upstreams.http.v3.HttpProtocolOptions.AutoHttpConfig.$Properties {
+                        }
+
+                        class AutoHttpConfig {
+                            constructor(properties?: envoy.extensions.upstreams.http.v3.HttpProtocolOptions.AutoHttpConfig.$Properties);
+                            $unknowns?: Uint8Array[];
+                            httpProtocolOptions?: (envoy.config.core.v3.Http1ProtocolOptions.$Properties|null);
+                            http2ProtocolOptions?: (envoy.config.core.v3.Http2ProtocolOptions.$Properties|null);
+                            http3ProtocolOptions?: (envoy.config.core.v3.Http3ProtocolOptions.$Properties|null);
+                            alternateProtocolsCacheOptions?: (envoy.config.core.v3.AlternateProtocolsCacheOptions.$Properties|null);
+                            static create(properties: envoy.extensions.upstreams.http.v3.HttpProtocolOptions.AutoHttpConfig.$Shape): envoy.extensions.upstreams.http.v3.HttpProtocolOptions.AutoHttpConfig & envoy.extensions.upstreams.http.v3.HttpProtocolOptions.AutoHttpConfig.$Shape;
+                            static create(properties?: envoy.extensions.upstreams.http.v3.HttpProtocolOptions.AutoHttpConfig.$Properties): envoy.extensions.upstreams.http.v3.HttpProtocolOptions.AutoHttpConfig;
+                            static encode(message: envoy.extensions.upstreams.http.v3.HttpProtocolOptions.AutoHttpConfig.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): envoy.extensions.upstreams.http.v3.HttpProtocolOptions.AutoHttpConfig & envoy.extensions.upstreams.http.v3.HttpProtocolOptions.AutoHttpConfig.$Shape;
+                            static fromObject(object: { [k: string]: any }): envoy.extensions.upstreams.http.v3.HttpProtocolOptions.AutoHttpConfig;
+                            static toObject(message: envoy.extensions.upstreams.http.v3.HttpProtocolOptions.AutoHttpConfig, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                            toJSON(): { [k: string]: any };
+                            static getTypeUrl(prefix?: string): string;
+                        }
+
+                        namespace AutoHttpConfig {
+                            interface $Properties {
+                                httpProtocolOptions?: (envoy.config.core.v3.Http1ProtocolOptions.$Properties|null);
+                                http2ProtocolOptions?: (envoy.config.core.v3.Http2ProtocolOptions.$Properties|null);
+                                http3ProtocolOptions?: (envoy.config.core.v3.Http3ProtocolOptions.$Properties|null);
+                                alternateProtocolsCacheOptions?: (envoy.config.core.v3.AlternateProtocolsCacheOptions.$Properties|null);
+                                $unknowns?: Uint8Array[];
+                            }
+                            type $Shape = {
+                              httpProtocolOptions?: envoy.config.core.v3.Http1ProtocolOptions.$Shape|null;
+                              http2ProtocolOptions?: envoy.config.core.v3.Http2ProtocolOptions.$Shape|null;
+                              http3ProtocolOptions?: envoy.config.core.v3.Http3ProtocolOptions.$Shape|null;
+                              alternateProtocolsCacheOptions?: envoy.config.core.v3.AlternateProtocolsCacheOptions.$Shape|null;
+                              $unknowns?: Uint8Array[];
+                            };
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -18743,6 +18911,100 @@ export namespace google {
                 $unknowns?: Uint8Array[];
             }
             type $Shape = google.rpc.Status.$Properties;
+        }
+    }
+}
+
+export namespace strait {
+
+    namespace clusters {
+
+        namespace registry {
+
+            namespace v1alpha1 {
+
+                interface IRegistryCluster extends strait.clusters.registry.v1alpha1.RegistryCluster.$Properties {
+                }
+
+                class RegistryCluster {
+                    constructor(properties?: strait.clusters.registry.v1alpha1.RegistryCluster.$Properties);
+                    $unknowns?: Uint8Array[];
+                    registry: string;
+                    service: string;
+                    group: string;
+                    version: string;
+                    labels: { [k: string]: string };
+                    defaultPort: number;
+                    cells?: (strait.clusters.registry.v1alpha1.CellOptions.$Properties|null);
+                    staleEndpointTtl?: (google.protobuf.Duration.$Properties|null);
+                    static create(properties: strait.clusters.registry.v1alpha1.RegistryCluster.$Shape): strait.clusters.registry.v1alpha1.RegistryCluster & strait.clusters.registry.v1alpha1.RegistryCluster.$Shape;
+                    static create(properties?: strait.clusters.registry.v1alpha1.RegistryCluster.$Properties): strait.clusters.registry.v1alpha1.RegistryCluster;
+                    static encode(message: strait.clusters.registry.v1alpha1.RegistryCluster.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                    static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): strait.clusters.registry.v1alpha1.RegistryCluster & strait.clusters.registry.v1alpha1.RegistryCluster.$Shape;
+                    static fromObject(object: { [k: string]: any }): strait.clusters.registry.v1alpha1.RegistryCluster;
+                    static toObject(message: strait.clusters.registry.v1alpha1.RegistryCluster, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                    toJSON(): { [k: string]: any };
+                    static getTypeUrl(prefix?: string): string;
+                }
+
+                namespace RegistryCluster {
+                    interface $Properties {
+                        registry?: (string|null);
+                        service?: (string|null);
+                        group?: (string|null);
+                        version?: (string|null);
+                        labels?: ({ [k: string]: string }|null);
+                        defaultPort?: (number|null);
+                        cells?: (strait.clusters.registry.v1alpha1.CellOptions.$Properties|null);
+                        staleEndpointTtl?: (google.protobuf.Duration.$Properties|null);
+                        $unknowns?: Uint8Array[];
+                    }
+                    type $Shape = strait.clusters.registry.v1alpha1.RegistryCluster.$Properties;
+                }
+
+                interface ICellOptions extends strait.clusters.registry.v1alpha1.CellOptions.$Properties {
+                }
+
+                class CellOptions {
+                    constructor(properties?: strait.clusters.registry.v1alpha1.CellOptions.$Properties);
+                    $unknowns?: Uint8Array[];
+                    localRegion: string;
+                    localZone: string;
+                    localSubZone: string;
+                    regionLabel: string;
+                    zoneLabel: string;
+                    subZoneLabel: string;
+                    mode: strait.clusters.registry.v1alpha1.CellOptions.Mode;
+                    static create(properties: strait.clusters.registry.v1alpha1.CellOptions.$Shape): strait.clusters.registry.v1alpha1.CellOptions & strait.clusters.registry.v1alpha1.CellOptions.$Shape;
+                    static create(properties?: strait.clusters.registry.v1alpha1.CellOptions.$Properties): strait.clusters.registry.v1alpha1.CellOptions;
+                    static encode(message: strait.clusters.registry.v1alpha1.CellOptions.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                    static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): strait.clusters.registry.v1alpha1.CellOptions & strait.clusters.registry.v1alpha1.CellOptions.$Shape;
+                    static fromObject(object: { [k: string]: any }): strait.clusters.registry.v1alpha1.CellOptions;
+                    static toObject(message: strait.clusters.registry.v1alpha1.CellOptions, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                    toJSON(): { [k: string]: any };
+                    static getTypeUrl(prefix?: string): string;
+                }
+
+                namespace CellOptions {
+                    interface $Properties {
+                        localRegion?: (string|null);
+                        localZone?: (string|null);
+                        localSubZone?: (string|null);
+                        regionLabel?: (string|null);
+                        zoneLabel?: (string|null);
+                        subZoneLabel?: (string|null);
+                        mode?: (strait.clusters.registry.v1alpha1.CellOptions.Mode|null);
+                        $unknowns?: Uint8Array[];
+                    }
+                    type $Shape = strait.clusters.registry.v1alpha1.CellOptions.$Properties;
+
+                    enum Mode {
+                        FLAT = 0,
+                        FAILOVER = 1,
+                        LOCAL_ONLY = 2
+                    }
+                }
+            }
         }
     }
 }
