@@ -1,18 +1,13 @@
 // networking.istio.io/v1 DestinationRule, field for field as Istio defines it.
-import type {
-  ConfigObjectBase,
-  Duration,
-  ISTIO_NETWORKING_V1,
-  PortSelector,
-  WorkloadSelector,
-} from './common.js';
+import type { ConfigObjectBase, Duration, ISTIO_NETWORKING_V1, PortSelector } from './common.js';
 
 export interface DestinationRuleSpec {
   host: string;
   trafficPolicy?: TrafficPolicy;
   subsets?: Subset[];
   exportTo?: string[];
-  workloadSelector?: WorkloadSelector;
+  /** Note: Istio's `istio.type.v1beta1.WorkloadSelector` here (`matchLabels`), unlike Sidecar/ServiceEntry. */
+  workloadSelector?: { matchLabels: Record<string, string> };
 }
 
 export type DestinationRule = ConfigObjectBase<

@@ -1,5 +1,5 @@
 // DestinationRule: schema and Istio's semantic rules (pkg/config/validation: validateTrafficPolicy...).
-import { checkSubsetName, portSelector, workloadSelector } from './common.js';
+import { checkSubsetName, portSelector } from './common.js';
 import { arr, at, entries, type Issues, isObj, num, type Obj } from './issues.js';
 import { deprecated, req, type Schema, s, stringMap, unsupported } from './schema.js';
 import {
@@ -10,7 +10,6 @@ import {
   checkPort,
   checkRange,
   checkUnique,
-  checkWorkloadSelector,
   INT32_MAX,
   UINT32_MAX,
 } from './values.js';
@@ -120,7 +119,7 @@ export const destinationRuleSpec: Schema = s.obj({
   trafficPolicy: trafficPolicy(),
   subsets: s.arr(s.obj({ name: req(s.str()), labels: stringMap(), trafficPolicy: trafficPolicy() })),
   exportTo: s.arr(s.str()),
-  workloadSelector: workloadSelector(),
+  workloadSelector: s.obj({ matchLabels: stringMap() }),
 });
 
 export function validateDestinationRule(spec: Obj, issues: Issues): void {
@@ -136,7 +135,16 @@ export function validateDestinationRule(spec: Obj, issues: Issues): void {
     validateTrafficPolicy(sub['trafficPolicy'], at(p, 'trafficPolicy'), issues);
   });
   checkExportTo(issues, 'spec.exportTo', spec['exportTo']);
-  checkWorkloadSelector(issues, 'spec.workloadSelector', spec['workloadSelector']);
+  if (isObj(spec['workloadSelector'])) {
+    const labels = spec['workloadSelector']['matchLabels'];
+    if (!isObj(labels) || Object.keys(labels).length === 0)
+      issues.error(
+        'CFG_ERR_MISSING_FIELD',
+        'spec.workloadSelector.matchLabels',
+        'workloadSelector needs at least one label',
+      );
+    else checkLabels(issues, 'spec.workloadSelector.matchLabels', labels);
+  }
 }
 
 function validateTrafficPolicy(v: unknown, p: string, issues: Issues): void {

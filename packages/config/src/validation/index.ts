@@ -124,7 +124,9 @@ export function validate(raw: unknown, options: ValidateOptions = {}): Validatio
 
   const cleaned = walk(raw, ENVELOPES[kind], '', issues, kind);
   validateMetadata(raw['metadata'], issues);
-  if (isObj(raw['spec'])) RULES[kind].validate(raw['spec'], issues);
+  // Semantic rules see the cleaned spec: unsupported fields (already warned about) count as absent.
+  const spec = isObj(cleaned) ? cleaned['spec'] : undefined;
+  if (isObj(spec)) RULES[kind].validate(spec, issues);
 
   if (issues.errors.length > 0) return { ok: false, ref, errors: issues.errors, warnings: issues.warnings };
   const out = cleaned as Obj;

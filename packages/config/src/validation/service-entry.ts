@@ -58,7 +58,7 @@ export function validateServiceEntry(spec: Obj, issues: Issues): void {
     // A wildcard host has no single name to resolve.
     if (
       typeof h === 'string' &&
-      h.startsWith('*') &&
+      h.startsWith('*.') &&
       (resolution === 'DNS' || resolution === 'DNS_ROUND_ROBIN') &&
       !hostProblem(h, { wildcard: 'prefix' })
     )

@@ -189,7 +189,7 @@ export function validateVirtualService(spec: Obj, issues: Issues): void {
   const gateways = arr(spec['gateways']).filter((g): g is string => typeof g === 'string');
   const forMesh = gateways.length === 0 || gateways.includes('mesh');
   const hosts = spec['hosts'];
-  if (!Array.isArray(hosts) || hosts.length === 0)
+  if (hosts === undefined || hosts === null || (Array.isArray(hosts) && hosts.length === 0))
     issues.error('CFG_ERR_MISSING_FIELD', 'spec.hosts', 'a VirtualService needs at least one host');
   arr(hosts).forEach((h, i) => {
     // Istio: "*" would capture every host for every sidecar, so it is only allowed on gateways.
