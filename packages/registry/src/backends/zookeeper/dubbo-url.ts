@@ -20,7 +20,9 @@ export interface DubboUrl {
   readonly params: Readonly<Record<string, string>>;
 }
 
-export type ParseResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+export type ParseResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: string };
 
 /** Parses an already-decoded Dubbo URL string. Returns errors rather than throwing (bad nodes are skipped). */
 export function parseDubboUrl(text: string): ParseResult<DubboUrl> {
@@ -80,7 +82,8 @@ export function parseDubboUrl(text: string): ParseResult<DubboUrl> {
   let port = 0;
   if (portText !== '') {
     port = Number(portText);
-    if (!/^\d+$/.test(portText) || port > 65535) return { ok: false, error: `bad port "${portText}" in "${text}"` };
+    if (!/^\d+$/.test(portText) || port > 65535)
+      return { ok: false, error: `bad port "${portText}" in "${text}"` };
   }
   if (host === '') return { ok: false, error: `no host in "${text}"` };
 
@@ -99,7 +102,10 @@ export function parseDubboUrl(text: string): ParseResult<DubboUrl> {
 /** Formats as Dubbo's `URL.toFullString()` does: parameters sorted by key, values written raw. */
 export function formatDubboUrl(url: DubboUrl): string {
   const host = url.host.includes(':') ? `[${url.host}]` : url.host;
-  const auth = url.username !== undefined ? `${url.username}${url.password !== undefined ? `:${url.password}` : ''}@` : '';
+  const auth =
+    url.username !== undefined
+      ? `${url.username}${url.password !== undefined ? `:${url.password}` : ''}@`
+      : '';
   const port = url.port > 0 ? `:${url.port}` : '';
   const keys = Object.keys(url.params).sort();
   const query = keys.map((k) => `${k}=${url.params[k]}`).join('&');

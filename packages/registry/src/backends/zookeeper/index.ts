@@ -1,0 +1,22 @@
+// The ZooKeeper backend: `zookeeper://host:port[/chroot]?layout=interface|application`.
+// Importing this module registers nothing; the package's one wiring point calls setup().
+import type { Registry, RegistryFactory } from '../../types.js';
+import { parseZooKeeperUrl } from './config.js';
+import { ZooKeeperRegistry } from './registry.js';
+
+export { type Layout, parseZooKeeperUrl, type ZooKeeperOptions } from './config.js';
+export { type DubboUrl, decodeNodeName, encodeNodeName, formatDubboUrl, parseDubboUrl } from './dubbo-url.js';
+export { ZooKeeperRegistry } from './registry.js';
+export { ZK_METRIC_NAMES, type ZkMetricName } from './stats.js';
+
+/** URL scheme this backend serves. */
+export const ZOOKEEPER_SCHEME = 'zookeeper';
+
+/** Opens a ZooKeeper registry for a `--registry zookeeper://...` URL (rejects with REG_ERR_INVALID_URL). */
+export const createZooKeeperRegistry: RegistryFactory = async (url: URL): Promise<Registry> =>
+  ZooKeeperRegistry.connect(parseZooKeeperUrl(url));
+
+/** Registers the backend's factory under its scheme with the package's URL factory. */
+export function setup(register: (scheme: string, factory: RegistryFactory) => void): void {
+  register(ZOOKEEPER_SCHEME, createZooKeeperRegistry);
+}
