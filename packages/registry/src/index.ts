@@ -3,6 +3,7 @@
 
 export { RemoteRegistry, type RemoteRegistryOptions } from './backends/embedded/client.js';
 export { type InProcessOptions, InProcessRegistry } from './backends/embedded/in-process.js';
+export { EtcdRegistry, type EtcdRegistryOptions } from './backends/etcd/etcd.js';
 export {
   type CellPolicy,
   type CellViewEvent,
@@ -18,6 +19,19 @@ export { isRegistryError, RegistryError, type RegistryErrorCode, RegistryErrorCo
 export { instanceEqual, normalizeInstance } from './instance.js';
 export { METRIC_NAMES, type MetricName, Metrics } from './metrics.js';
 export { RegistryServer, type RegistryServerOptions } from './server/server.js';
+export { setup } from './setup.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export * from './types.js';
+export {
+  type BackendFactory,
+  checkParams,
+  type HostPort,
+  intParam,
+  openRegistry,
+  parseRegistryUrl,
+  type RegistryTarget,
+  registerBackend,
+  registeredSchemes,
+  registerUrlBackend,
+} from './url.js';
 export { type SnapshotSource, WatchChannel } from './watch/channel.js';
