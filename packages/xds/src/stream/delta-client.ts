@@ -40,7 +40,7 @@ export class DeltaClientState {
   private readonly limits: StreamLimits;
   private readonly timers: DoesNotExistTimers;
   private readonly names = new Set<string>();
-  private readonly wildcardMode: WildcardMode;
+  private wildcardMode: WildcardMode;
   private connected = false;
   private nonce = '';
   private systemVersion = '';
@@ -130,6 +130,31 @@ export class DeltaClientState {
     }
     const request = this.connected ? { typeUrl: this.typeUrl, resourceNamesUnsubscribe: removed } : undefined;
     return { ok: true, request, dropped };
+  }
+
+  /**
+   * Subscribes to "*" or unsubscribes from it. Leaving the wildcard drops every held resource not
+   * subscribed by name.
+   */
+  setWildcard(on: boolean): SubscribeResult<DeltaRequest> {
+    if (on === (this.wildcardMode !== 'off')) return { ok: true, request: undefined, dropped: [] };
+    const dropped: string[] = [];
+    if (on) {
+      this.wildcardMode = 'explicit';
+    } else {
+      this.wildcardMode = 'off';
+      for (const name of [...this.held.keys()]) {
+        if (!this.names.has(name)) {
+          this.held.delete(name);
+          dropped.push(name);
+        }
+      }
+    }
+    if (!this.connected) return { ok: true, request: undefined, dropped: dropped.sort() };
+    const request: DeltaRequest = on
+      ? { typeUrl: this.typeUrl, resourceNamesSubscribe: [WILDCARD] }
+      : { typeUrl: this.typeUrl, resourceNamesUnsubscribe: [WILDCARD] };
+    return { ok: true, request, dropped: dropped.sort() };
   }
 
   expireDoesNotExist(): string[] {

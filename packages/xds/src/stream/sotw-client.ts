@@ -70,7 +70,7 @@ export class SotwClientState {
   private readonly resourceName: (resource: Any) => string | undefined;
   private readonly timers: DoesNotExistTimers;
   private readonly names = new Set<string>();
-  private readonly wildcardMode: WildcardMode;
+  private wildcardMode: WildcardMode;
   /** Per stream: once names were sent, an empty list no longer means wildcard, so send "*". */
   private explicitSent = false;
   private connected = false;
@@ -153,6 +153,27 @@ export class SotwClientState {
       this.names.delete(name);
       this.timers.cancel(name);
       if (this.wildcardMode === 'off' && this.held.delete(name)) dropped.push(name);
+    }
+    return { ok: true, request: this.connected ? this.request() : undefined, dropped: dropped.sort() };
+  }
+
+  /**
+   * Turns the wildcard on (as an explicit "*": the legacy form only works on a first request) or off.
+   * Turning it off drops every held resource not subscribed by name.
+   */
+  setWildcard(on: boolean): SubscribeResult<SotwRequest> {
+    if (on === (this.wildcardMode !== 'off')) return { ok: true, request: undefined, dropped: [] };
+    const dropped: string[] = [];
+    if (on) {
+      this.wildcardMode = 'explicit';
+    } else {
+      this.wildcardMode = 'off';
+      for (const name of [...this.held.keys()]) {
+        if (!this.names.has(name)) {
+          this.held.delete(name);
+          dropped.push(name);
+        }
+      }
     }
     return { ok: true, request: this.connected ? this.request() : undefined, dropped: dropped.sort() };
   }

@@ -246,3 +246,23 @@ describe('Delta client: removals and resources that do not exist', () => {
     expect(result).toMatchObject({ kind: 'ack', update: undefined });
   });
 });
+
+describe('Delta client: switching the wildcard', () => {
+  it('subscribes to "*" and unsubscribes from it, dropping what only the wildcard brought', () => {
+    const c = client(CDS, { wildcard: 'off' });
+    c.subscribe(['a']);
+    c.initialRequest();
+    expect(c.setWildcard(true)).toEqual({
+      ok: true,
+      request: { typeUrl: CDS, resourceNamesSubscribe: ['*'] },
+      dropped: [],
+    });
+    c.handleResponse(response(CDS, 'n1', { a: '1', b: '1' }), () => []);
+    expect(c.setWildcard(false)).toEqual({
+      ok: true,
+      request: { typeUrl: CDS, resourceNamesUnsubscribe: ['*'] },
+      dropped: ['b'],
+    });
+    expect(c.setWildcard(false)).toEqual({ ok: true, request: undefined, dropped: [] });
+  });
+});

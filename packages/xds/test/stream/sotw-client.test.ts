@@ -344,3 +344,17 @@ describe('SotW client: resource does not exist', () => {
     });
   });
 });
+
+describe('SotW client: switching the wildcard', () => {
+  it('turns the wildcard on with an explicit "*" and off by dropping what only the wildcard brought', () => {
+    const c = client(CDS, { wildcard: 'off' });
+    c.subscribe(['a']);
+    c.initialRequest();
+    const on = c.setWildcard(true);
+    expect(on.ok && on.request?.resourceNames).toEqual(['*', 'a']);
+    c.handleResponse(response(CDS, 'v1', 'n1', { a: '1', b: '1' }), () => []);
+    const off = c.setWildcard(false);
+    expect(off).toMatchObject({ ok: true, request: { resourceNames: ['a'] }, dropped: ['b'] });
+    expect(c.heldNames()).toEqual(['a']);
+  });
+});

@@ -62,7 +62,12 @@ describe('subscription: Delta wildcard sequence', () => {
   it('reports added and removed names, sorted', () => {
     const s = new Subscription(EDS, false, DEFAULT_LIMITS);
     s.apply(['b', 'a'], []);
-    expect(s.apply(['c'], ['a'])).toEqual({ added: ['c'], removed: ['a'], wildcardBefore: false, wildcard: false });
+    expect(s.apply(['c'], ['a'])).toEqual({
+      added: ['c'],
+      removed: ['a'],
+      wildcardBefore: false,
+      wildcard: false,
+    });
   });
 });
 
