@@ -34,7 +34,8 @@ export function parseYaml(text: string, file: string): ParseResult {
   const docs = parseAllDocuments(text, { merge: true, uniqueKeys: true, prettyErrors: true });
   const list = Array.isArray(docs) ? docs : [];
   list.forEach((doc, index) => {
-    const start = doc.range?.[0] ?? 0;
+    // The contents' start, not the document's: a document's range begins at its `---` marker.
+    const start = doc.contents?.range?.[0] ?? doc.range?.[0] ?? 0;
     const source: SourceRef = { file, index, line: lineAt(lineStarts, start) };
     if (doc.errors.length > 0) {
       failures.push({
@@ -51,9 +52,11 @@ export function parseYaml(text: string, file: string): ParseResult {
       });
       return;
     }
-    if (doc.contents === null) return;
     try {
-      documents.push({ value: doc.toJS(), source });
+      const value: unknown = doc.toJS();
+      // Comment-only documents and a trailing `---` decode to null: nothing to load.
+      if (value === null || value === undefined) return;
+      documents.push({ value, source });
     } catch (e) {
       // toJS throws on excessive alias expansion.
       failures.push({
