@@ -1,0 +1,78 @@
+// `strait demo`: today it prints, as Envoy-style JSON, the xDS resources Strait builds for a sample
+// service. Every resource is encoded and decoded before printing, so what is shown is exactly what
+// would go over the wire.
+import {
+  ClusterCodec,
+  ClusterLoadAssignmentCodec,
+  type JsonObject,
+  ListenerCodec,
+  type MessageCodec,
+  RouteConfigurationCodec,
+  resourceToEnvoyJson,
+} from '@strait/xds';
+import { intFlag, parseCommandArgs } from '../args.js';
+import type { Command } from '../command.js';
+import { buildDemoResources, DEFAULT_DEMO } from '../demo/sample.js';
+import { UsageError } from '../io.js';
+
+const USAGE = `usage: strait demo [--service NAME] [--namespace NS] [--port N] [--v1-weight PCT] [--compact]
+
+Prints the listeners, routes, clusters and endpoints (LDS/RDS/CDS/EDS) a sidecar calling the
+sample service gets: subsets v1 and v2 with a weighted split (default 80/20).
+
+  --service NAME     service name (default ${DEFAULT_DEMO.service})
+  --namespace NS     namespace (default ${DEFAULT_DEMO.namespace})
+  --port N           service port (default ${DEFAULT_DEMO.port})
+  --v1-weight PCT    percent of requests to v1, the rest to v2 (default ${DEFAULT_DEMO.v1Weight})
+  --compact          one line of JSON instead of indented
+`;
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+function wire<P>(codec: MessageCodec<unknown, P>, message: P): JsonObject {
+  return resourceToEnvoyJson(codec, codec.decode(codec.encode(message)) as P);
+}
+
+export const demoCommand: Command = {
+  name: 'demo',
+  summary: 'print the xDS resources Strait builds for a sample service',
+  usage: USAGE,
+  async run(args, io) {
+    const { values } = parseCommandArgs('demo', args, {
+      service: { type: 'string' },
+      namespace: { type: 'string' },
+      port: { type: 'string' },
+      'v1-weight': { type: 'string' },
+      compact: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    });
+    if (values.help) {
+      io.out(USAGE);
+      return 0;
+    }
+    const service = values.service ?? DEFAULT_DEMO.service;
+    const namespace = values.namespace ?? DEFAULT_DEMO.namespace;
+    for (const [flag, value] of [
+      ['service', service],
+      ['namespace', namespace],
+    ] as const) {
+      if (!DNS_LABEL.test(value))
+        throw new UsageError(`strait demo: --${flag} must be a DNS label, got "${value}"`);
+    }
+    const resources = buildDemoResources({
+      service,
+      namespace,
+      port: intFlag('demo', 'port', values.port, DEFAULT_DEMO.port, 1, 65535),
+      v1Weight: intFlag('demo', 'v1-weight', values['v1-weight'], DEFAULT_DEMO.v1Weight, 0, 100),
+    });
+    const output = {
+      service: resources.host,
+      listeners: resources.listeners.map((l) => wire(ListenerCodec, l)),
+      routes: resources.routes.map((r) => wire(RouteConfigurationCodec, r)),
+      clusters: resources.clusters.map((c) => wire(ClusterCodec, c)),
+      endpoints: resources.endpoints.map((e) => wire(ClusterLoadAssignmentCodec, e)),
+    };
+    io.out(`${JSON.stringify(output, null, values.compact ? undefined : 2)}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,5 @@
+// The command table: adding a command is a module under commands/ plus one line here.
+import type { Command } from '../command.js';
+import { demoCommand } from './demo.js';
+
+export const COMMANDS: readonly Command[] = [demoCommand];

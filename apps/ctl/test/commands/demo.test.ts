@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { buildDemoResources, main } from '../../src/index.js';
+
+function capture() {
+  let out = '';
+  let err = '';
+  return {
+    io: {
+      out: (t: string) => {
+        out += t;
+      },
+      err: (t: string) => {
+        err += t;
+      },
+    },
+    get: () => ({ out, err }),
+  };
+}
+
+describe('demo', () => {
+  it('builds the same resources every time (builders are pure)', () => {
+    expect(buildDemoResources()).toEqual(buildDemoResources());
+  });
+
+  it('splits by the requested weight and drops a zero-weight subset', () => {
+    const r = buildDemoResources({ service: 'reviews', namespace: 'default', port: 9080, v1Weight: 0 });
+    const route = r.routes[0]!.virtualHosts![0]!.routes![0]!;
+    expect(route.route!.cluster).toBe('outbound|9080|v2|reviews.default.svc.cluster.local');
+  });
+
+  it('runs in-process', async () => {
+    const c = capture();
+    expect(await main(['demo', '--compact'], c.io)).toBe(0);
+    expect(JSON.parse(c.get().out)).toHaveProperty('clusters');
+  });
+
+  it('validates names', async () => {
+    const c = capture();
+    expect(await main(['demo', '--service', 'Bad_Name'], c.io)).toBe(2);
+    expect(c.get().err).toContain('--service must be a DNS label');
+  });
+});
