@@ -55,6 +55,8 @@ export class DeltaServerState {
   private readonly subscription: Subscription;
   private requested = false;
   private pendingInitial = false;
+  /** A subscription change has not been answered yet (for /debug/syncz). */
+  private owed = false;
   /** The version of each resource the client holds, as far as this stream knows. */
   private readonly clientVersions = new Map<string, string>();
   /**
@@ -126,16 +128,22 @@ export class DeltaServerState {
 
     const held = new Map(initialVersions);
     for (const [name, version] of initialVersions) this.clientVersions.set(name, version);
+    // A request that (re)subscribes a name owes a response even when the subscription set is unchanged.
+    let forcedByThisRequest = false;
     for (const name of subscribe) {
       if (name === WILDCARD) continue;
       // A subscribe must be answered even for a resource the server thinks the client has; only
       // what the client declared it holds on reconnect is exempt (that is what the declaration is for).
-      if (!held.has(name)) this.forced.add(name);
+      if (!held.has(name)) {
+        this.forced.add(name);
+        forcedByThisRequest = true;
+      }
     }
     for (const name of unsubscribe) {
       if (name === WILDCARD) continue;
       if (this.subscription.wildcard) {
         this.forced.add(name);
+        forcedByThisRequest = true;
       } else {
         // The client drops what it unsubscribes; no removal needs to be sent.
         this.forced.delete(name);
@@ -149,7 +157,8 @@ export class DeltaServerState {
       }
     }
 
-    const changed = subscriptionChanged(change) || this.forced.size > 0;
+    const changed = subscriptionChanged(change) || forcedByThisRequest;
+    if (changed) this.owed = true;
     if (initial) {
       this.pendingInitial = true;
       return this.outcome('initial', change, true);
@@ -238,12 +247,18 @@ export class DeltaServerState {
     }
 
     this.forced.clear();
+    this.owed = false;
     if (send.size === 0 && removed.size === 0 && !this.pendingInitial) return undefined;
     this.pendingInitial = false;
 
     for (const resource of send.values()) this.clientVersions.set(resource.name, resource.version);
     for (const name of removed) this.clientVersions.delete(name);
-    const version = versionOf(this.clientVersions.entries());
+    // system_version_info is informational: chaining the previous one with this response's changes
+    // costs O(changes) rather than rehashing every resource the client holds on each push.
+    const changes: [string, string][] = [['', this.lastSent?.version ?? '']];
+    for (const resource of send.values()) changes.push([resource.name, resource.version]);
+    for (const name of removed) changes.push([name, '\u0000removed']);
+    const version = versionOf(changes);
     const nonce = this.nextNonce();
     this.inFlight.set(nonce, { systemVersion: version });
     while (this.inFlight.size > this.limits.maxInFlightResponses) {
@@ -279,7 +294,7 @@ export class DeltaServerState {
         this.lastSent !== undefined &&
         this.inFlight.size === 0 &&
         this.lastAcked?.nonce === this.lastSent.nonce,
-      pending: this.pendingInitial || this.forced.size > 0,
+      pending: this.pendingInitial || this.owed,
     };
   }
 

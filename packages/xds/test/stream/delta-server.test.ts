@@ -314,6 +314,26 @@ describe('Delta server: ACK, NACK and nonces', () => {
     expect(s.receive({ typeUrl: CDS, responseNonce: 'n3' }).kind).toBe('ack');
   });
 
+  it('an ACK arriving while an earlier subscribe is unanswered is still an ack', () => {
+    const s = server(EDS);
+    s.receive({ typeUrl: EDS, resourceNamesSubscribe: ['x'] });
+    const r1 = must(s.respond(snapshot(EDS, { x: '1' })));
+    s.receive({ typeUrl: EDS, resourceNamesSubscribe: ['y'] });
+    expect(s.receive(ackOf(r1)).kind).toBe('ack');
+    expect(s.status().pending).toBe(true);
+    expect(sent(s.respond(snapshot(EDS, { x: '1', y: '1' })))).toEqual({ y: '1' });
+    expect(s.status().pending).toBe(false);
+  });
+
+  it('clears the owed response when there turns out to be nothing to send', () => {
+    const s = server(EDS);
+    s.receive({ typeUrl: EDS, resourceNamesSubscribe: ['x'] });
+    s.receive(ackOf(must(s.respond(snapshot(EDS, { x: '1' })))));
+    s.receive({ typeUrl: EDS, resourceNamesUnsubscribe: ['x'] });
+    expect(s.respond(snapshot(EDS, { x: '1' }))).toBeUndefined();
+    expect(s.status().pending).toBe(false);
+  });
+
   it('rejects a request for another type', () => {
     const result = server().receive({ typeUrl: LDS });
     expect(result.kind === 'invalid' && result.error.code).toBe(XdsStreamErrorCode.TypeUrlMismatch);

@@ -263,6 +263,23 @@ describe('SotW server: nonces and stale requests', () => {
     expect(s.receive({ typeUrl: EDS, resourceNames: ['c', 'd'] }).kind).toBe('stale');
   });
 
+  it('picks up a subscription change lost to a stale nonce from the next ACK, which restates the names', () => {
+    const s = server(EDS);
+    s.receive({ typeUrl: EDS, resourceNames: ['c'] });
+    const r1 = s.respond(snapshot(EDS, { c: '1', d: '1' }));
+    if (!r1) throw new Error('expected a response');
+    const r2 = s.respond(snapshot(EDS, { c: '2', d: '1' }));
+    if (!r2) throw new Error('expected a response');
+    expect(s.receive(ack(r1, ['c', 'd'])).kind).toBe('stale');
+    const result = s.receive(ack(r2, ['c', 'd']));
+    expect(result).toMatchObject({
+      kind: 'subscription-change',
+      change: { added: ['d'] },
+      answers: { accepted: true },
+    });
+    expect(names(s.respond(snapshot(EDS, { c: '2', d: '1' })))).toEqual(['c', 'd']);
+  });
+
   it('a changed list before any response is a subscription change', () => {
     const s = server(EDS);
     s.receive({ typeUrl: EDS, resourceNames: ['c'] });
