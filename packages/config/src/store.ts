@@ -8,7 +8,11 @@ import type { ConfigKind, ConfigObject, ConfigOfKind, SourcedConfig } from './ki
 import type { RawDocument, Rejection } from './loader/yaml.js';
 import { type ConfigRef, type ValidateOptions, validate } from './validation/index.js';
 
-export type ConfigInput = RawDocument | ConfigObject;
+/**
+ * What the store takes: a loaded document with its source, or a bare object (typed, or straight from a
+ * Kubernetes watch) which is validated the same way and reported with source `<inline>`.
+ */
+export type ConfigInput = RawDocument | ConfigObject | Record<string, unknown>;
 
 export interface SourcedIssue extends ConfigIssue, ConfigRef {
   source: SourceRef;
@@ -248,7 +252,9 @@ export class ConfigStore {
 }
 
 function isRawDocument(input: ConfigInput): input is RawDocument {
-  return !('apiVersion' in input) && 'source' in input && 'value' in input;
+  return (
+    !('apiVersion' in input) && 'source' in input && 'value' in input && typeof input.source === 'object'
+  );
 }
 
 function identity(o: ConfigObject): { kind: ConfigKind; namespace: string; name: string } {
