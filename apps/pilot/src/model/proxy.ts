@@ -1,0 +1,64 @@
+// What the pilot knows about a connected proxy, read from the xDS Node it sends first: Istio's node id
+// (`sidecar~IP~POD.NS~NS.svc.cluster.local`) and metadata (GENERATOR, NAMESPACE, LABELS, INSTANCE_IPS).
+import type { google } from '@strait/xds';
+
+export type ProxyType = 'sidecar' | 'grpc';
+
+export interface ProxyInfo {
+  readonly id: string;
+  readonly type: ProxyType;
+  readonly namespace: string;
+  readonly ips: readonly string[];
+  readonly labels: Readonly<Record<string, string>>;
+  /** Dubbo/Strait application of the workload (metadata APP, else label `app`), for sourceApps matching. */
+  readonly app: string;
+}
+
+type Struct = google.protobuf.Struct.$Properties;
+type Value = google.protobuf.Value.$Properties;
+
+function str(v: Value | null | undefined): string | undefined {
+  return typeof v?.stringValue === 'string' ? v.stringValue : undefined;
+}
+
+function record(v: Value | null | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, inner] of Object.entries(v?.structValue?.fields ?? {})) {
+    const s = str(inner);
+    if (s !== undefined) out[k] = s;
+  }
+  return out;
+}
+
+export interface NodeLike {
+  readonly id?: string | null;
+  readonly metadata?: Struct | null;
+}
+
+/** Builds the proxy model from the Node of a first request. Pure; never throws. */
+export function proxyFromNode(node: NodeLike | null | undefined): ProxyInfo {
+  const id = node?.id ?? '';
+  const fields = node?.metadata?.fields ?? {};
+  const parts = id.split('~');
+  const generator = str(fields['GENERATOR']);
+  const type: ProxyType = generator === 'grpc' || parts[0] === 'grpc' ? 'grpc' : 'sidecar';
+  const ipsText = str(fields['INSTANCE_IPS']);
+  const ips = ipsText
+    ? ipsText.split(',').filter((s) => s !== '')
+    : parts.length >= 2 && parts[1]
+      ? [parts[1]]
+      : [];
+  const podDotNs = parts[2] ?? '';
+  const namespace =
+    str(fields['NAMESPACE']) ??
+    (podDotNs.includes('.') ? podDotNs.slice(podDotNs.indexOf('.') + 1) : 'default');
+  const labels = record(fields['LABELS']);
+  return {
+    id,
+    type,
+    namespace,
+    ips,
+    labels,
+    app: str(fields['APP']) ?? labels['app'] ?? '',
+  };
+}

@@ -1,0 +1,190 @@
+// The immutable snapshot every push is computed from: services, endpoints and config at one instant.
+// Builders in networking/ read it and nothing else, so a push for one proxy is a pure function of
+// (PushContext, ProxyInfo) and every resource type of one push agrees with the others.
+import type { ConfigObject, DestinationRule, RpcRoute, Sidecar, VirtualService } from '@strait/config';
+import type { Instance } from '@strait/registry';
+import {
+  labelsMatch,
+  portProtocol,
+  type Service,
+  type ServiceEndpoint,
+  type ServicePort,
+} from './service.js';
+
+export type Architecture = 'colocated' | 'three-in-one' | 'scale-out';
+
+export interface PushContext {
+  /** Changes whenever anything in the context changes; stamped on pushes for /debug/syncz. */
+  readonly version: string;
+  readonly architecture: Architecture;
+  /** Registry name scale-out clusters point proxies at (the `registry` of RegistryCluster). */
+  readonly registryName: string;
+  readonly services: ReadonlyMap<string, Service>;
+  readonly endpoints: ReadonlyMap<string, readonly ServiceEndpoint[]>;
+  /** In config order (oldest first), as Istio merges them. */
+  readonly virtualServices: readonly VirtualService[];
+  /** By fully qualified host. */
+  readonly destinationRules: ReadonlyMap<string, DestinationRule>;
+  readonly sidecars: readonly Sidecar[];
+  readonly rpcRoutes: readonly RpcRoute[];
+}
+
+export const CLUSTER_DOMAIN = 'svc.cluster.local';
+
+/** Istio's short-name rule: `reviews` in namespace `ns` means `reviews.ns.svc.cluster.local`. */
+export function resolveHost(host: string, namespace: string, services: ReadonlyMap<string, Service>): string {
+  if (services.has(host) || host.includes('.') || host.includes('*')) return host;
+  const fqdn = `${host}.${namespace}.${CLUSTER_DOMAIN}`;
+  return services.has(fqdn) ? fqdn : host;
+}
+
+function namespaceOfHost(host: string): string {
+  const m = /^[^.]+\.([^.]+)\.svc\./.exec(host);
+  return m?.[1] ?? 'default';
+}
+
+function seLocality(text: string | undefined): ServiceEndpoint['locality'] {
+  const [region = '', zone = '', subZone = ''] = (text ?? '').split('/');
+  return { region, zone, subZone };
+}
+
+export function endpointFromInstance(i: Instance): ServiceEndpoint {
+  return {
+    address: i.address,
+    port: i.port,
+    labels: i.labels,
+    weight: i.weight,
+    healthy: i.health === 'healthy',
+    locality: {
+      region: i.labels['region'] ?? '',
+      zone: i.labels['zone'] ?? '',
+      subZone: i.labels['cell'] ?? '',
+    },
+  };
+}
+
+export interface PushContextInput {
+  readonly version: string;
+  readonly architecture: Architecture;
+  readonly registryName?: string;
+  readonly config: readonly ConfigObject[];
+  /** Registry instances by service name (the host). */
+  readonly instances: ReadonlyMap<string, readonly Instance[]>;
+}
+
+/** Builds the context. Pure: same input, same output. */
+export function buildPushContext(input: PushContextInput): PushContext {
+  const services = new Map<string, Service>();
+  // A ServiceEntry's workloadSelector picks which registry instances of its host are its endpoints.
+  const selectors = new Map<string, Readonly<Record<string, string>>>();
+  const endpoints = new Map<string, ServiceEndpoint[]>();
+  const virtualServices: VirtualService[] = [];
+  const destinationRules = new Map<string, DestinationRule>();
+  const sidecars: Sidecar[] = [];
+  const rpcRoutes: RpcRoute[] = [];
+
+  for (const obj of input.config) {
+    if (obj.kind !== 'ServiceEntry') continue;
+    const ns = obj.metadata.namespace ?? 'default';
+    const ports: ServicePort[] = (obj.spec.ports ?? []).map((p) => ({
+      name: p.name,
+      number: p.number,
+      protocol: portProtocol(p.protocol, p.name),
+      ...(p.targetPort !== undefined ? { targetPort: p.targetPort } : {}),
+    }));
+    const resolution =
+      obj.spec.resolution === 'DNS' || obj.spec.resolution === 'DNS_ROUND_ROBIN'
+        ? 'DNS'
+        : obj.spec.resolution === 'NONE'
+          ? 'NONE'
+          : 'STATIC';
+    for (const host of obj.spec.hosts) {
+      if (services.has(host)) continue; // the oldest ServiceEntry for a host wins, as in Istio
+      services.set(host, {
+        hostname: host,
+        namespace: ns,
+        ports,
+        resolution,
+        origin: `ServiceEntry/${ns}/${obj.metadata.name}`,
+      });
+      if (obj.spec.workloadSelector) selectors.set(host, obj.spec.workloadSelector.labels);
+      const eps: ServiceEndpoint[] = [];
+      for (const we of obj.spec.endpoints ?? []) {
+        if (!we.address) continue;
+        for (const p of ports) {
+          eps.push({
+            address: we.address,
+            port: we.ports?.[p.name] ?? p.targetPort ?? p.number,
+            servicePort: p.number,
+            labels: we.labels ?? {},
+            weight: we.weight && we.weight > 0 ? we.weight : 1,
+            healthy: true,
+            locality: seLocality(we.locality),
+          });
+        }
+      }
+      endpoints.set(host, eps);
+    }
+  }
+
+  // Registry instances: endpoints of a ServiceEntry host, or services of their own.
+  for (const [host, list] of [...input.instances].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    if (list.length === 0 && !services.has(host)) continue;
+    const selector = selectors.get(host);
+    const eps = list.filter((i) => labelsMatch(selector, i.labels)).map(endpointFromInstance);
+    const existing = services.get(host);
+    if (existing) {
+      endpoints.set(host, [...(endpoints.get(host) ?? []), ...eps]);
+      continue;
+    }
+    const byPort = new Map<number, ServicePort>();
+    for (const i of list) {
+      if (!byPort.has(i.port)) {
+        const protocol = portProtocol(i.protocol, undefined);
+        byPort.set(i.port, { name: `${i.protocol}-${i.port}`, number: i.port, protocol });
+      }
+    }
+    services.set(host, {
+      hostname: host,
+      namespace: namespaceOfHost(host),
+      ports: [...byPort.values()].sort((a, b) => a.number - b.number),
+      resolution: 'STATIC',
+      origin: 'registry',
+    });
+    endpoints.set(host, eps);
+  }
+
+  for (const obj of input.config) {
+    const ns = obj.metadata.namespace ?? 'default';
+    switch (obj.kind) {
+      case 'VirtualService':
+        virtualServices.push(obj);
+        break;
+      case 'DestinationRule': {
+        const host = resolveHost(obj.spec.host, ns, services);
+        if (!destinationRules.has(host)) destinationRules.set(host, obj);
+        break;
+      }
+      case 'Sidecar':
+        sidecars.push(obj);
+        break;
+      case 'RpcRoute':
+        rpcRoutes.push(obj);
+        break;
+      default:
+        break;
+    }
+  }
+
+  return {
+    version: input.version,
+    architecture: input.architecture,
+    registryName: input.registryName ?? 'default',
+    services,
+    endpoints,
+    virtualServices,
+    destinationRules,
+    sidecars,
+    rpcRoutes,
+  };
+}

@@ -1,0 +1,208 @@
+// CDS: outbound clusters per (service, port, subset) named the Istio way, DestinationRule traffic
+// policy applied; for sidecars also Passthrough/BlackHole/inbound clusters. Pure.
+import type { TrafficPolicy } from '@strait/config';
+import { envoy } from '@strait/xds';
+import type { ProxyInfo } from '../model/proxy.js';
+import type { PushContext } from '../model/push-context.js';
+import { isHttpProtocol, type Service, type ServicePort } from '../model/service.js';
+import { HTTP_PROTOCOL_OPTIONS, pack } from './any.js';
+import { duration, toDuration } from './duration.js';
+import { inboundServices } from './inbound.js';
+import {
+  BLACKHOLE_CLUSTER,
+  clusterName,
+  INBOUND_PASSTHROUGH_CLUSTER,
+  PASSTHROUGH_CLUSTER,
+  parseClusterName,
+} from './names.js';
+import { packRegistryCluster, REGISTRY_CLUSTER_TYPE } from './registry-cluster.js';
+import { servicesInScope } from './scope.js';
+
+export type Cluster = envoy.config.cluster.v3.Cluster.$Properties;
+const C = envoy.config.cluster.v3.Cluster;
+const ADS_SOURCE = { ads: {}, resourceApiVersion: envoy.config.core.v3.ApiVersion.V3 };
+const CONNECT_TIMEOUT = toDuration(10_000);
+
+function lbPolicy(policy: TrafficPolicy | undefined): envoy.config.cluster.v3.Cluster.LbPolicy {
+  switch (policy?.loadBalancer?.simple) {
+    case 'LEAST_CONN':
+    case 'LEAST_REQUEST':
+      return C.LbPolicy.LEAST_REQUEST;
+    case 'RANDOM':
+      return C.LbPolicy.RANDOM;
+    default:
+      return C.LbPolicy.ROUND_ROBIN;
+  }
+}
+
+function portPolicy(policy: TrafficPolicy | undefined, port: number): TrafficPolicy | undefined {
+  if (!policy) return undefined;
+  const level = policy.portLevelSettings?.find((p) => p.port?.number === port);
+  return level ? { ...policy, ...level } : policy;
+}
+
+/** Merge of the rule's policy, its port-level settings and the subset's policy (most specific wins). */
+export function effectivePolicy(
+  ctx: PushContext,
+  host: string,
+  port: number,
+  subset: string,
+): TrafficPolicy | undefined {
+  const dr = ctx.destinationRules.get(host);
+  if (!dr) return undefined;
+  const base = portPolicy(dr.spec.trafficPolicy, port);
+  const sub = subset ? dr.spec.subsets?.find((s) => s.name === subset) : undefined;
+  const subPolicy = portPolicy(sub?.trafficPolicy, port);
+  return subPolicy ? { ...base, ...subPolicy } : base;
+}
+
+function applyPolicy(cluster: Cluster, policy: TrafficPolicy | undefined, forGrpc: boolean): void {
+  cluster.lbPolicy = lbPolicy(policy);
+  if (forGrpc && cluster.lbPolicy !== C.LbPolicy.ROUND_ROBIN) cluster.lbPolicy = C.LbPolicy.ROUND_ROBIN;
+  const pool = policy?.connectionPool;
+  const connect = duration(pool?.tcp?.connectTimeout);
+  if (connect && !forGrpc) cluster.connectTimeout = connect;
+  if (pool && !forGrpc) {
+    const t: envoy.config.cluster.v3.CircuitBreakers.Thresholds.$Properties = {};
+    if (pool.tcp?.maxConnections) t.maxConnections = { value: pool.tcp.maxConnections };
+    if (pool.http?.http1MaxPendingRequests)
+      t.maxPendingRequests = { value: pool.http.http1MaxPendingRequests };
+    if (pool.http?.http2MaxRequests) t.maxRequests = { value: pool.http.http2MaxRequests };
+    if (pool.http?.maxRetries) t.maxRetries = { value: pool.http.maxRetries };
+    if (Object.keys(t).length > 0) cluster.circuitBreakers = { thresholds: [t] };
+    if (pool.http?.maxRequestsPerConnection)
+      cluster.maxRequestsPerConnection = { value: pool.http.maxRequestsPerConnection };
+  }
+  const od = policy?.outlierDetection;
+  if (od) {
+    const out: envoy.config.cluster.v3.OutlierDetection.$Properties = {};
+    if (od.consecutive5xxErrors !== undefined) out.consecutive_5xx = { value: od.consecutive5xxErrors };
+    if (od.consecutiveGatewayErrors !== undefined)
+      out.consecutiveGatewayFailure = { value: od.consecutiveGatewayErrors };
+    const interval = duration(od.interval);
+    if (interval) out.interval = interval;
+    const base = duration(od.baseEjectionTime);
+    if (base) out.baseEjectionTime = base;
+    if (od.maxEjectionPercent !== undefined) out.maxEjectionPercent = { value: od.maxEjectionPercent };
+    cluster.outlierDetection = out;
+  }
+}
+
+function subsetLabels(ctx: PushContext, host: string, subset: string): Record<string, string> | undefined {
+  if (!subset) return {};
+  const s = ctx.destinationRules.get(host)?.spec.subsets?.find((x) => x.name === subset);
+  return s ? (s.labels ?? {}) : undefined;
+}
+
+/** One outbound cluster, or undefined when service/port/subset does not exist. */
+export function buildOutboundCluster(ctx: PushContext, name: string, forGrpc: boolean): Cluster | undefined {
+  const key = parseClusterName(name);
+  if (key?.direction !== 'outbound') return undefined;
+  const service = ctx.services.get(key.host);
+  const port = service?.ports.find((p) => p.number === key.port);
+  if (!service || !port) return undefined;
+  const labels = subsetLabels(ctx, key.host, key.subset);
+  if (!labels) return undefined;
+  const cluster: Cluster = { name, connectTimeout: CONNECT_TIMEOUT };
+  if (service.resolution === 'DNS' && !forGrpc) {
+    cluster.type = C.DiscoveryType.STRICT_DNS;
+    cluster.loadAssignment = {
+      clusterName: name,
+      endpoints: [
+        {
+          lbEndpoints: [
+            {
+              endpoint: {
+                address: { socketAddress: { address: key.host, portValue: port.targetPort ?? port.number } },
+              },
+            },
+          ],
+        },
+      ],
+    };
+  } else if (ctx.architecture === 'scale-out' && !forGrpc) {
+    cluster.clusterType = {
+      name: REGISTRY_CLUSTER_TYPE,
+      typedConfig: packRegistryCluster({
+        registry: ctx.registryName,
+        service: key.host,
+        labels,
+        defaultPort: port.targetPort ?? port.number,
+      }),
+    };
+  } else {
+    cluster.type = C.DiscoveryType.EDS;
+    cluster.edsClusterConfig = { edsConfig: ADS_SOURCE, serviceName: name };
+  }
+  applyPolicy(cluster, effectivePolicy(ctx, key.host, key.port, key.subset), forGrpc);
+  if (!forGrpc && (port.protocol === 'HTTP2' || port.protocol === 'GRPC')) {
+    cluster.typedExtensionProtocolOptions = {
+      'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': pack(
+        HTTP_PROTOCOL_OPTIONS,
+        envoy.extensions.upstreams.http.v3.HttpProtocolOptions,
+        { explicitHttpConfig: { http2ProtocolOptions: {} } },
+      ),
+    };
+  }
+  return cluster;
+}
+
+/** Every cluster name a service yields: the default subset and one per DestinationRule subset. */
+export function clusterNamesFor(ctx: PushContext, service: Service, port: ServicePort): string[] {
+  const names = [clusterName('outbound', port.number, '', service.hostname)];
+  for (const s of ctx.destinationRules.get(service.hostname)?.spec.subsets ?? []) {
+    names.push(clusterName('outbound', port.number, s.name, service.hostname));
+  }
+  return names;
+}
+
+function staticCluster(name: string, address: string, port: number): Cluster {
+  return {
+    name,
+    type: C.DiscoveryType.STATIC,
+    connectTimeout: CONNECT_TIMEOUT,
+    loadAssignment: {
+      clusterName: name,
+      endpoints: [
+        { lbEndpoints: [{ endpoint: { address: { socketAddress: { address, portValue: port } } } }] },
+      ],
+    },
+  };
+}
+
+/** Sidecar CDS (wildcard): everything in scope plus the well-known clusters. */
+export function buildSidecarClusters(ctx: PushContext, proxy: ProxyInfo): Cluster[] {
+  const out: Cluster[] = [
+    { name: BLACKHOLE_CLUSTER, type: C.DiscoveryType.STATIC, connectTimeout: CONNECT_TIMEOUT },
+    {
+      name: PASSTHROUGH_CLUSTER,
+      type: C.DiscoveryType.ORIGINAL_DST,
+      lbPolicy: C.LbPolicy.CLUSTER_PROVIDED,
+      connectTimeout: CONNECT_TIMEOUT,
+    },
+    {
+      name: INBOUND_PASSTHROUGH_CLUSTER,
+      type: C.DiscoveryType.ORIGINAL_DST,
+      lbPolicy: C.LbPolicy.CLUSTER_PROVIDED,
+      connectTimeout: CONNECT_TIMEOUT,
+      upstreamBindConfig: { sourceAddress: { address: '127.0.0.6', portValue: 0 } },
+    },
+  ];
+  for (const service of servicesInScope(ctx, proxy)) {
+    for (const port of service.ports) {
+      for (const name of clusterNamesFor(ctx, service, port)) {
+        const c = buildOutboundCluster(ctx, name, false);
+        if (c) out.push(c);
+      }
+    }
+  }
+  for (const { targetPort } of inboundServices(ctx, proxy)) {
+    const name = clusterName('inbound', targetPort, '', '');
+    if (!out.some((c) => c.name === name)) out.push(staticCluster(name, '127.0.0.1', targetPort));
+  }
+  return out;
+}
+
+export function isHttpPort(port: ServicePort): boolean {
+  return isHttpProtocol(port.protocol);
+}

@@ -1,0 +1,50 @@
+// Which services a proxy sees: Istio's Sidecar egress hosts (`namespace/dnsName`), chosen the Istio
+// way (a Sidecar in the proxy's namespace whose workloadSelector matches; else the namespace's
+// selector-less one; else every service).
+import type { Sidecar } from '@strait/config';
+import type { ProxyInfo } from '../model/proxy.js';
+import type { PushContext } from '../model/push-context.js';
+import { labelsMatch, type Service } from '../model/service.js';
+
+export function sidecarFor(ctx: PushContext, proxy: ProxyInfo): Sidecar | undefined {
+  const inNs = ctx.sidecars.filter((s) => (s.metadata.namespace ?? 'default') === proxy.namespace);
+  return (
+    inNs.find((s) => s.spec.workloadSelector && labelsMatch(s.spec.workloadSelector.labels, proxy.labels)) ??
+    inNs.find((s) => !s.spec.workloadSelector)
+  );
+}
+
+function hostMatches(pattern: string, host: string): boolean {
+  if (pattern === '*') return true;
+  if (pattern.startsWith('*.')) return host.endsWith(pattern.slice(1));
+  return pattern === host;
+}
+
+/** Whether one egress entry (`ns/host`) admits a service. */
+export function egressAdmits(entry: string, service: Service, proxyNamespace: string): boolean {
+  const slash = entry.indexOf('/');
+  const ns = slash >= 0 ? entry.slice(0, slash) : '*';
+  const host = slash >= 0 ? entry.slice(slash + 1) : entry;
+  if (ns === '~') return false;
+  if (ns !== '*' && (ns === '.' ? proxyNamespace : ns) !== service.namespace) return false;
+  return hostMatches(host, service.hostname);
+}
+
+/** Services visible to the proxy, sorted by host (stable output for stable versions). */
+export function servicesInScope(ctx: PushContext, proxy: ProxyInfo): Service[] {
+  const sidecar = sidecarFor(ctx, proxy);
+  const entries = sidecar?.spec.egress?.flatMap((e) => e.hosts);
+  const all = [...ctx.services.values()].sort((a, b) =>
+    a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0,
+  );
+  if (!entries || entries.length === 0) return all;
+  return all.filter((s) => entries.some((e) => egressAdmits(e, s, proxy.namespace)));
+}
+
+export function inScope(ctx: PushContext, proxy: ProxyInfo, host: string): boolean {
+  const s = ctx.services.get(host);
+  if (!s) return false;
+  const sidecar = sidecarFor(ctx, proxy);
+  const entries = sidecar?.spec.egress?.flatMap((e) => e.hosts);
+  return !entries || entries.length === 0 || entries.some((e) => egressAdmits(e, s, proxy.namespace));
+}

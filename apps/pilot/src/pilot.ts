@@ -1,0 +1,317 @@
+// Wiring: sources (config directory, registries) → debounced push requests → a new PushContext →
+// the ADS server's push queue; plus the gRPC and HTTP listeners. Everything with a job lives in its
+// own module; this file only connects them.
+import { mkdirSync, rmSync } from 'node:fs';
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import type { ConfigObject } from '@strait/config';
+import type { Registry } from '@strait/registry';
+import { type Architecture, formatHostPort, type HostPort } from './cli.js';
+import { PilotError } from './errors.js';
+import { createHttpServer } from './http/server.js';
+import { type Logger, silentLogger } from './log.js';
+import { Metrics } from './metrics.js';
+import { buildPushContext, type PushContext } from './model/push-context.js';
+import { ConfigSource, type ConfigState } from './sources/config.js';
+import { RegistrySource } from './sources/registries.js';
+import { AdsServer } from './xds/ads-server.js';
+import { Debouncer } from './xds/debounce.js';
+import { Generators } from './xds/generators.js';
+import { edsPush, fullPush, type PushRequest } from './xds/push-request.js';
+import { shortType } from './xds/type-urls.js';
+
+export interface PilotStartOptions {
+  readonly configDir?: string;
+  /** Static config instead of (or before) a directory: tests and embedding. */
+  readonly config?: readonly ConfigObject[];
+  readonly xdsAddress?: HostPort;
+  readonly httpAddress?: HostPort;
+  readonly architecture?: Architecture;
+  readonly registries?: readonly Registry[];
+  /** Name proxies use for the registry in scale-out clusters (RegistryCluster.registry). */
+  readonly registryName?: string;
+  readonly debounceAfterMs?: number;
+  readonly debounceMaxMs?: number;
+  readonly pushConcurrency?: number;
+  readonly xdsUnixSocket?: string;
+  readonly sendQueueLimit?: number;
+  readonly writeTimeoutMs?: number;
+  readonly registryDiscoverEveryMs?: number;
+  readonly log?: Logger;
+}
+
+export class Pilot {
+  readonly metrics = new Metrics();
+  readonly ads: AdsServer;
+  private readonly generators = new Generators();
+  private readonly log: Logger;
+  private readonly debouncer: Debouncer;
+  private configState: ConfigState = {
+    generation: 0,
+    objects: [],
+    files: new Map(),
+    rejected: [],
+    stale: [],
+  };
+  private configSource: ConfigSource | undefined;
+  private registrySource: RegistrySource | undefined;
+  private ctx: PushContext;
+  private pushCount = 0;
+  private grpcServer: grpc.Server | undefined;
+  private httpServer: HttpServer | undefined;
+  private started = false;
+  /** Bound addresses, known after start(). */
+  xdsAddress = '';
+  httpAddress = '';
+
+  private constructor(private readonly opts: PilotStartOptions) {
+    this.log = opts.log ?? silentLogger;
+    if (opts.config) this.configState = { ...this.configState, objects: opts.config };
+    this.ctx = this.buildContext();
+    this.ads = new AdsServer({
+      generators: this.generators,
+      metrics: this.metrics,
+      log: this.log,
+      servesEds: this.architecture !== 'scale-out',
+      sendQueueLimit: opts.sendQueueLimit ?? 64,
+      writeTimeoutMs: opts.writeTimeoutMs ?? 30_000,
+      pushConcurrency: opts.pushConcurrency ?? 100,
+      currentContext: () => this.ctx,
+    });
+    this.debouncer = new Debouncer(opts.debounceAfterMs ?? 100, opts.debounceMaxMs ?? 10_000, (req, ms) =>
+      this.push(req, ms),
+    );
+  }
+
+  static async start(opts: PilotStartOptions): Promise<Pilot> {
+    const pilot = new Pilot(opts);
+    try {
+      await pilot.startSources();
+      await pilot.listen();
+    } catch (err) {
+      await pilot.close();
+      throw err;
+    }
+    pilot.started = true;
+    return pilot;
+  }
+
+  get architecture(): Architecture {
+    return this.opts.architecture ?? 'three-in-one';
+  }
+
+  /** The context proxies are being pushed (tests and /debug). */
+  context(): PushContext {
+    return this.ctx;
+  }
+
+  /** Replaces static config (embedding without a directory) and pushes. */
+  setConfig(objects: readonly ConfigObject[]): void {
+    this.configState = { ...this.configState, generation: this.configState.generation + 1, objects };
+    this.debouncer.add(fullPush('config', performance.now()));
+  }
+
+  /** Pushes whatever is pending now, skipping the debounce wait; resolves when written. */
+  async flush(): Promise<void> {
+    this.debouncer.flush();
+    await this.ads.idle();
+  }
+
+  async close(): Promise<void> {
+    this.debouncer.close();
+    this.configSource?.close();
+    await this.registrySource?.close();
+    this.ads.closeAll();
+    if (this.grpcServer) {
+      const s = this.grpcServer;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          s.forceShutdown();
+          resolve();
+        }, 2000);
+        s.tryShutdown(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    if (this.httpServer) {
+      const h = this.httpServer;
+      h.closeAllConnections();
+      await new Promise<void>((resolve) => h.close(() => resolve()));
+    }
+  }
+
+  private buildContext(): PushContext {
+    return buildPushContext({
+      version: `${this.configState.generation}.${this.pushCount}`,
+      architecture: this.architecture,
+      registryName: this.opts.registryName ?? 'default',
+      config: this.configState.objects,
+      instances: this.registrySource?.instances() ?? new Map(),
+    });
+  }
+
+  private push(req: PushRequest, debounceMs: number): void {
+    this.metrics.observe('pilot_debounce_time', debounceMs / 1000);
+    this.pushCount++;
+    const ctx = this.buildContext();
+    // A registry service that appeared, vanished or changed ports changes clusters too, not just EDS.
+    let effective = req;
+    if (!req.full) {
+      for (const host of req.edsHosts) {
+        const before = this.ctx.services.get(host);
+        const after = ctx.services.get(host);
+        if (
+          !before ||
+          !after ||
+          before.ports.map((p) => p.number).join() !== after.ports.map((p) => p.number).join()
+        ) {
+          effective = { ...req, full: true };
+          break;
+        }
+      }
+    }
+    this.generators.advance(ctx, effective);
+    this.ctx = ctx;
+    this.metrics.set('pilot_services', ctx.services.size);
+    this.log.debug('push', {
+      version: ctx.version,
+      full: effective.full,
+      hosts: effective.edsHosts.size,
+      proxies: this.ads.connections.size,
+    });
+    this.ads.pushAll(ctx, effective);
+  }
+
+  private async startSources(): Promise<void> {
+    if (this.opts.configDir) {
+      this.configSource = new ConfigSource(this.opts.configDir, this.metrics, this.log, (state) => {
+        this.configState = state;
+        void this.registrySource?.ensureWatched(this.serviceEntryHosts());
+        this.debouncer.add(fullPush('config', performance.now()));
+      });
+      this.configState = await this.configSource.start();
+    }
+    if (this.opts.registries && this.opts.registries.length > 0) {
+      this.registrySource = new RegistrySource({
+        registries: this.opts.registries,
+        metrics: this.metrics,
+        log: this.log,
+        discoverEveryMs: this.opts.registryDiscoverEveryMs ?? 1000,
+        onChange: (hosts) => this.debouncer.add(edsPush(hosts, performance.now())),
+      });
+      await this.registrySource.start();
+      await this.registrySource.ensureWatched(this.serviceEntryHosts());
+    }
+    this.ctx = this.buildContext();
+    this.generators.advance(this.ctx, fullPush('startup', 0));
+    this.metrics.set('pilot_services', this.ctx.services.size);
+  }
+
+  private serviceEntryHosts(): string[] {
+    return this.configState.objects.flatMap((o) => (o.kind === 'ServiceEntry' ? o.spec.hosts : []));
+  }
+
+  private async listen(): Promise<void> {
+    const server = new grpc.Server({
+      'grpc.max_send_message_length': 64 * 1024 * 1024,
+      'grpc.keepalive_time_ms': 30_000,
+      'grpc.keepalive_timeout_ms': 10_000,
+      'grpc.keepalive_permit_without_calls': 1,
+      'grpc.http2.min_ping_interval_without_data_ms': 5000,
+    });
+    this.ads.register(server);
+    this.grpcServer = server;
+    const bind = (target: string) =>
+      new Promise<number>((resolve, reject) => {
+        server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (err, port) => {
+          if (err)
+            reject(new PilotError('PILOT_ERR_LISTEN', `xDS on ${target}: ${err.message}`, { cause: err }));
+          else resolve(port);
+        });
+      });
+    if (this.opts.xdsUnixSocket) {
+      mkdirSync(dirname(this.opts.xdsUnixSocket), { recursive: true });
+      rmSync(this.opts.xdsUnixSocket, { force: true });
+      await bind(`unix://${this.opts.xdsUnixSocket}`);
+    }
+    if (this.opts.xdsAddress || !this.opts.xdsUnixSocket) {
+      const a = this.opts.xdsAddress ?? { host: '127.0.0.1', port: 0 };
+      const port = await bind(formatHostPort(a));
+      this.xdsAddress = formatHostPort({ host: a.host, port });
+    }
+    const httpAddr = this.opts.httpAddress;
+    if (httpAddr) {
+      const http = createHttpServer({
+        metrics: () => this.metrics.render(),
+        ready: () => this.started,
+        debug: {
+          syncz: () => this.syncz(),
+          configz: () => this.configz(),
+          adsz: () => [...this.ads.connections].map((c) => c.describe()),
+          push_status: () => ({
+            version: this.ctx.version,
+            architecture: this.architecture,
+            services: this.ctx.services.size,
+            endpoints: [...this.ctx.endpoints.values()].reduce((n, e) => n + e.length, 0),
+            connections: this.ads.connections.size,
+          }),
+        },
+      });
+      this.httpServer = http;
+      await new Promise<void>((resolve, reject) => {
+        http.once('error', (err) =>
+          reject(
+            new PilotError('PILOT_ERR_LISTEN', `HTTP on ${formatHostPort(httpAddr)}: ${err.message}`, {
+              cause: err,
+            }),
+          ),
+        );
+        http.listen(httpAddr.port, httpAddr.host, () => resolve());
+      });
+      const bound = http.address() as AddressInfo;
+      this.httpAddress = formatHostPort({ host: httpAddr.host, port: bound.port });
+    }
+  }
+
+  private syncz(): unknown {
+    return [...this.ads.connections].map((c) => ({
+      connectionId: c.id,
+      proxyId: c.proxy?.id ?? '',
+      proxyType: c.proxy?.type ?? '',
+      variant: c.variant,
+      contextVersion: c.contextVersion,
+      types: Object.fromEntries(
+        c.syncStatus().map((s) => [
+          shortType(s.typeUrl),
+          {
+            lastSentVersion: s.lastSentVersion ?? '',
+            lastSentNonce: s.lastSentNonce ?? '',
+            lastAckedVersion: s.lastAckedVersion ?? '',
+            lastAckedNonce: s.lastAckedNonce ?? '',
+            synced: s.synced,
+            ...(s.lastNack ? { lastNack: s.lastNack } : {}),
+          },
+        ]),
+      ),
+    }));
+  }
+
+  private configz(): unknown {
+    return {
+      generation: this.configState.generation,
+      objects: this.configState.objects.map((o) => ({
+        kind: o.kind,
+        namespace: o.metadata.namespace ?? 'default',
+        name: o.metadata.name,
+        file: this.configState.files.get(o) ?? '',
+        spec: o.spec,
+      })),
+      rejected: this.configState.rejected,
+      stale: this.configState.stale,
+    };
+  }
+}

@@ -1,0 +1,158 @@
+// The gRPC face of ADS: envoy.service.discovery.v3.AggregatedDiscoveryService with both
+// StreamAggregatedResources (SotW) and DeltaAggregatedResources, serialized with @strait/xds's
+// generated codecs. Responses are encoded by Connection (it needs their size), so the response
+// serializer is the identity.
+import type * as grpc from '@grpc/grpc-js';
+import { envoy } from '@strait/xds';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { PushContext } from '../model/push-context.js';
+import { Connection, type ConnectionDeps, type Transport, type Variant } from './connection.js';
+import type { Generators } from './generators.js';
+import { PushQueue } from './push-queue.js';
+import type { PushRequest } from './push-request.js';
+
+const D = envoy.service.discovery.v3;
+type DiscoveryRequest = envoy.service.discovery.v3.DiscoveryRequest;
+type DeltaDiscoveryRequest = envoy.service.discovery.v3.DeltaDiscoveryRequest;
+const SERVICE = '/envoy.service.discovery.v3.AggregatedDiscoveryService';
+
+const identity = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+
+export const adsServiceDefinition = {
+  StreamAggregatedResources: {
+    path: `${SERVICE}/StreamAggregatedResources`,
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: (m: envoy.service.discovery.v3.DiscoveryRequest.$Properties) =>
+      Buffer.from(D.DiscoveryRequest.encode(m).finish()),
+    requestDeserialize: (b: Buffer) => D.DiscoveryRequest.decode(b),
+    responseSerialize: identity,
+    responseDeserialize: (b: Buffer) => new Uint8Array(b),
+    originalName: 'streamAggregatedResources',
+  },
+  DeltaAggregatedResources: {
+    path: `${SERVICE}/DeltaAggregatedResources`,
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: (m: envoy.service.discovery.v3.DeltaDiscoveryRequest.$Properties) =>
+      Buffer.from(D.DeltaDiscoveryRequest.encode(m).finish()),
+    requestDeserialize: (b: Buffer) => D.DeltaDiscoveryRequest.decode(b),
+    responseSerialize: identity,
+    responseDeserialize: (b: Buffer) => new Uint8Array(b),
+    originalName: 'deltaAggregatedResources',
+  },
+} satisfies grpc.ServiceDefinition;
+
+const FORCE_CLOSE_AFTER_MS = 1000;
+const NGHTTP2_CANCEL = 8;
+
+/**
+ * Resets the HTTP/2 stream under a grpc-js server call. grpc-js has no public "abort" for server
+ * streams; its call object keeps the http2 stream at `call.stream`, which we close when present.
+ */
+function forceClose(call: object): void {
+  const inner = (call as { call?: { stream?: { closed?: boolean; close?: (code: number) => void } } }).call;
+  const stream = inner?.stream;
+  if (stream && !stream.closed && typeof stream.close === 'function') stream.close(NGHTTP2_CANCEL);
+}
+
+export interface AdsServerDeps extends Omit<ConnectionDeps, 'now'> {
+  readonly generators: Generators;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  readonly pushConcurrency: number;
+  /** The context new connections start from. */
+  readonly currentContext: () => PushContext;
+}
+
+export class AdsServer {
+  readonly connections = new Set<Connection>();
+  private readonly queue: PushQueue;
+  private readonly now = () => performance.now();
+
+  constructor(private readonly deps: AdsServerDeps) {
+    this.queue = new PushQueue(deps.pushConcurrency, deps.metrics, this.now);
+  }
+
+  /** Adds the ADS service to a grpc-js server. */
+  register(server: grpc.Server): void {
+    server.addService(adsServiceDefinition, {
+      StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, Uint8Array>) =>
+        this.accept('sotw', call),
+      DeltaAggregatedResources: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, Uint8Array>) =>
+        this.accept('delta', call),
+    });
+  }
+
+  /** Queues a push of `ctx` to every connection (the queue merges and bounds it). */
+  pushAll(ctx: PushContext, req: PushRequest): void {
+    for (const reason of req.reasons) this.deps.metrics.inc('pilot_push_triggers', { type: reason });
+    for (const conn of this.connections) {
+      if (conn.proxy) this.queue.enqueue(conn, ctx, req);
+    }
+  }
+
+  /** Resolves when every queued push has been written (tests, benchmarks). */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  closeAll(): void {
+    for (const c of this.connections) c.close(14, 'pilot shutting down');
+  }
+
+  private accept(
+    variant: Variant,
+    call: grpc.ServerDuplexStream<DiscoveryRequest | DeltaDiscoveryRequest, Uint8Array>,
+  ): void {
+    let ended = false;
+    const transport: Transport = {
+      peer: call.getPeer(),
+      write: (bytes, done) => {
+        if (ended) {
+          done();
+          return;
+        }
+        call.write(bytes, () => done());
+      },
+      close: (code, message) => {
+        if (ended) return;
+        ended = true;
+        // The status goes out after the writes already queued; a client that reads nothing would never
+        // get it, so after a grace period the HTTP/2 stream is reset.
+        call.emit('error', Object.assign(new Error(message), { code, details: message }));
+        setTimeout(() => forceClose(call), FORCE_CLOSE_AFTER_MS).unref();
+      },
+    };
+    const conn = new Connection(variant, transport, this.deps.currentContext(), {
+      ...this.deps,
+      now: this.now,
+    });
+    this.connections.add(conn);
+    this.deps.metrics.set('pilot_xds', this.connections.size);
+    const finish = () => {
+      if (!this.connections.delete(conn)) return;
+      ended = true;
+      conn.ended();
+      this.queue.remove(conn);
+      this.deps.metrics.set('pilot_xds', this.connections.size);
+      this.deps.log.info('proxy disconnected', { conn: conn.id, proxy: conn.proxy?.id });
+    };
+    call.on('data', (req: DiscoveryRequest | DeltaDiscoveryRequest) => {
+      try {
+        conn.onRequest(req);
+      } catch (err) {
+        this.deps.log.error('failed to answer request', { conn: conn.id, error: (err as Error).message });
+        conn.close(13, `internal error: ${(err as Error).message}`);
+      }
+    });
+    call.on('end', () => {
+      finish();
+      call.end();
+    });
+    call.on('error', finish);
+    call.on('close', finish);
+    call.on('cancelled', finish);
+  }
+}

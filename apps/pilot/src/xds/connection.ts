@@ -1,0 +1,284 @@
+// One ADS stream (SotW or Delta) from one proxy. Protocol bookkeeping (nonces, versions, ACK/NACK,
+// subscriptions) is @strait/xds/stream's; this class adds the proxy, the push context it was last
+// pushed, the make-before-break push order and a bounded send path that disconnects a client that
+// cannot keep up instead of letting it hold memory or a push slot.
+import { envoy } from '@strait/xds';
+import {
+  DeltaServerConnection,
+  type RequestResult,
+  type ResourceSnapshot,
+  SotwServerConnection,
+  type TypeSyncStatus,
+} from '@strait/xds/stream';
+import { PilotError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import { type ProxyInfo, proxyFromNode } from '../model/proxy.js';
+import type { PushContext } from '../model/push-context.js';
+import type { Generators } from './generators.js';
+import type { PushRequest } from './push-request.js';
+import { EDS, isServedType, PUSH_ORDER, shortType, type TypeUrl } from './type-urls.js';
+
+type DiscoveryRequest = envoy.service.discovery.v3.DiscoveryRequest.$Properties;
+type DeltaDiscoveryRequest = envoy.service.discovery.v3.DeltaDiscoveryRequest.$Properties;
+
+/** The wire side of a stream; a seam so tests can drive a connection without gRPC. */
+export interface Transport {
+  readonly peer: string;
+  /** Writes one encoded response; `done` runs once it has been handed to the socket. */
+  write(bytes: Uint8Array, done: () => void): void;
+  /** Ends the stream with a gRPC status code and message. */
+  close(code: number, message: string): void;
+}
+
+export interface ConnectionDeps {
+  readonly generators: Generators;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  readonly servesEds: boolean;
+  /** Most responses written but not yet flushed before the client counts as stuck. */
+  readonly sendQueueLimit: number;
+  /** Longest a push may wait for its writes to flush before the client is disconnected. */
+  readonly writeTimeoutMs: number;
+  readonly now: () => number;
+}
+
+export type Variant = 'sotw' | 'delta';
+
+const GRPC_RESOURCE_EXHAUSTED = 8;
+const GRPC_DEADLINE_EXCEEDED = 4;
+
+let counter = 0;
+
+export class Connection {
+  readonly id: string;
+  readonly connectedAt = new Date();
+  proxy: ProxyInfo | undefined;
+  private readonly stream: SotwServerConnection | DeltaServerConnection;
+  private ctx: PushContext;
+  private pendingWrites = 0;
+  private drainWaiters: (() => void)[] = [];
+  private closed = false;
+  /** Per type: when the last response was written, for /debug/adsz. */
+  private readonly sentAt = new Map<string, Date>();
+  private pushes = 0;
+
+  constructor(
+    readonly variant: Variant,
+    private readonly transport: Transport,
+    ctx: PushContext,
+    private readonly deps: ConnectionDeps,
+  ) {
+    this.stream = variant === 'sotw' ? new SotwServerConnection() : new DeltaServerConnection();
+    this.ctx = ctx;
+    this.id = `conn-${++counter}`;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get contextVersion(): string {
+    return this.ctx.version;
+  }
+
+  /** Handles one request: classify, account ACK/NACK, answer when owed. */
+  onRequest(request: DiscoveryRequest | DeltaDiscoveryRequest): void {
+    if (this.closed) return;
+    if (!this.proxy) {
+      this.proxy = proxyFromNode(request.node);
+      this.deps.log.info('proxy connected', {
+        conn: this.id,
+        proxy: this.proxy.id,
+        type: this.proxy.type,
+        variant: this.variant,
+        peer: this.transport.peer,
+      });
+    }
+    const result: RequestResult =
+      this.stream instanceof SotwServerConnection
+        ? this.stream.receive(request as DiscoveryRequest)
+        : this.stream.receive(request as DeltaDiscoveryRequest);
+    const type = shortType(result.typeUrl);
+    if (result.kind === 'invalid') {
+      this.deps.log.warn('invalid xDS request', { conn: this.id, type, error: result.error.message });
+      this.close(3, new PilotError('PILOT_ERR_PROTOCOL', result.error.message).message);
+      return;
+    }
+    if (result.kind === 'nack') {
+      this.deps.metrics.inc('pilot_total_xds_rejects', { type });
+      this.deps.log.warn('proxy rejected config (NACK)', {
+        conn: this.id,
+        proxy: this.proxy.id,
+        type,
+        version: result.versionInfo,
+        nonce: result.answers?.nonce,
+        reason: result.errorDetail?.message ?? '',
+      });
+    } else if (result.kind === 'stale') {
+      this.deps.metrics.inc('pilot_xds_expired_nonce', { type });
+    }
+    if (!result.mustRespond || !isServedType(result.typeUrl)) return;
+    this.respond(result.typeUrl, this.snapshot(result.typeUrl));
+  }
+
+  /**
+   * Pushes a new context: every requested type in make-before-break order (CDS, EDS, LDS, RDS), or for
+   * an endpoint-only request just the affected ClusterLoadAssignments. Resolves once the writes are
+   * flushed; a client that does not drain within the write timeout is disconnected.
+   */
+  push(ctx: PushContext, req: PushRequest): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.ctx = ctx;
+    this.pushes++;
+    let sent = 0;
+    for (const type of PUSH_ORDER) {
+      if (!this.stream.state(type) || !this.deps.generators.needsPush(type, req)) continue;
+      let snapshot: ResourceSnapshot;
+      if (type === EDS && !req.full) {
+        const state = this.stream.state(type)!;
+        const affected = this.deps.generators.affectedClusters(state.subscribedNames(), req.edsHosts);
+        if (affected.length === 0) continue;
+        // SotW may send just the changed ClusterLoadAssignments (EDS is not a full-state type); Delta
+        // compares versions itself and needs the whole subscribed set to tell removals apart.
+        snapshot = this.variant === 'sotw' ? this.snapshot(type, affected) : this.snapshot(type);
+      } else {
+        snapshot = this.snapshot(type);
+      }
+      if (this.respond(type, snapshot)) sent++;
+      if (this.closed) return Promise.resolve();
+    }
+    if (sent > 0)
+      this.deps.metrics.observe('pilot_proxy_convergence_time', (this.deps.now() - req.start) / 1000);
+    return this.drained();
+  }
+
+  /** Per type sync state for /debug/syncz. */
+  syncStatus(): TypeSyncStatus[] {
+    return this.stream.status();
+  }
+
+  describe(): Record<string, unknown> {
+    return {
+      connectionId: this.id,
+      proxyId: this.proxy?.id ?? '',
+      proxyType: this.proxy?.type ?? '',
+      variant: this.variant,
+      peer: this.transport.peer,
+      connectedAt: this.connectedAt.toISOString(),
+      contextVersion: this.ctx.version,
+      pushes: this.pushes,
+      pendingWrites: this.pendingWrites,
+      watched: Object.fromEntries(
+        this.stream.typeUrls().map((t) => [
+          shortType(t),
+          {
+            names: this.stream.state(t)?.subscribedNames().length ?? 0,
+            wildcard: this.stream.state(t)?.wildcard ?? false,
+            lastSent: this.sentAt.get(t)?.toISOString(),
+          },
+        ]),
+      ),
+    };
+  }
+
+  close(code: number, message: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.transport.close(code, message);
+    this.settleDrain();
+  }
+
+  /** The stream ended (client went away): stop work, release waiters. */
+  ended(): void {
+    this.closed = true;
+    this.settleDrain();
+  }
+
+  private snapshot(type: TypeUrl, only?: readonly string[]): ResourceSnapshot {
+    const state = this.stream.state(type)!;
+    if (type === EDS && !this.deps.servesEds) return new Map();
+    return this.deps.generators.generate(this.ctx, this.proxy!, type, {
+      wildcard: state.wildcard,
+      names: only ?? state.subscribedNames(),
+    });
+  }
+
+  private respond(type: TypeUrl, snapshot: ResourceSnapshot): boolean {
+    const started = this.deps.now();
+    let bytes: Uint8Array;
+    if (this.stream instanceof SotwServerConnection) {
+      const resp = this.stream.respond(type, snapshot);
+      if (!resp) return false;
+      bytes = envoy.service.discovery.v3.DiscoveryResponse.encode(resp).finish();
+    } else {
+      const resp = this.stream.respond(type, snapshot);
+      if (!resp) return false;
+      bytes = envoy.service.discovery.v3.DeltaDiscoveryResponse.encode(resp).finish();
+    }
+    const t = shortType(type);
+    this.deps.metrics.inc('pilot_xds_pushes', { type: t });
+    this.deps.metrics.observe('pilot_xds_config_size_bytes', bytes.length, { type: t });
+    this.deps.metrics.observe('pilot_xds_push_time', (this.deps.now() - started) / 1000, { type: t });
+    this.sentAt.set(type, new Date());
+    this.write(bytes);
+    return true;
+  }
+
+  private write(bytes: Uint8Array): void {
+    if (this.pendingWrites >= this.deps.sendQueueLimit) {
+      this.deps.metrics.inc('pilot_xds_write_timeout');
+      const err = new PilotError(
+        'PILOT_ERR_SLOW_CLIENT',
+        `${this.pendingWrites} responses unflushed (limit ${this.deps.sendQueueLimit})`,
+      );
+      this.deps.log.warn('disconnecting slow client', {
+        conn: this.id,
+        proxy: this.proxy?.id,
+        reason: err.message,
+      });
+      this.close(GRPC_RESOURCE_EXHAUSTED, err.message);
+      return;
+    }
+    this.pendingWrites++;
+    this.deps.metrics.inc('pilot_xds_send_queue_depth', undefined, 1);
+    this.transport.write(bytes, () => {
+      this.pendingWrites--;
+      this.deps.metrics.inc('pilot_xds_send_queue_depth', undefined, -1);
+      if (this.pendingWrites === 0) this.settleDrain();
+    });
+  }
+
+  private drained(): Promise<void> {
+    if (this.pendingWrites === 0 || this.closed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        if (this.pendingWrites > 0 && !this.closed) {
+          this.deps.metrics.inc('pilot_xds_write_timeout');
+          const err = new PilotError(
+            'PILOT_ERR_SLOW_CLIENT',
+            `writes not flushed within ${this.deps.writeTimeoutMs} ms`,
+          );
+          this.deps.log.warn('disconnecting stuck client', {
+            conn: this.id,
+            proxy: this.proxy?.id,
+            reason: err.message,
+          });
+          this.close(GRPC_DEADLINE_EXCEEDED, err.message);
+        }
+        resolve();
+      }, this.deps.writeTimeoutMs);
+      timer.unref();
+      this.drainWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private settleDrain(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
+  }
+}

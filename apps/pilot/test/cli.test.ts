@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { envName, parseArgs, parseDuration, parseHostPort } from '../src/cli.js';
+import { isPilotError } from '../src/errors.js';
+
+const base = ['--config-dir', '/cfg', '--xds-address', '127.0.0.1:0', '--http-address', '127.0.0.1:0'];
+
+function options(argv: string[], env: Record<string, string> = {}) {
+  const r = parseArgs(argv, env);
+  if (r.help) throw new Error('help');
+  return r.options;
+}
+
+describe('parseArgs', () => {
+  it('reads flags with Istio-like defaults', () => {
+    const o = options(base);
+    expect(o).toMatchObject({
+      configDir: '/cfg',
+      xdsAddress: { host: '127.0.0.1', port: 0 },
+      architecture: 'three-in-one',
+      debounceAfterMs: 100,
+      debounceMaxMs: 10_000,
+      pushConcurrency: 100,
+      registries: [],
+    });
+  });
+
+  it('takes every flag from STRAIT_PILOT_* and lets the command line win', () => {
+    const o = options(['--debounce-after', '5ms'], {
+      STRAIT_PILOT_CONFIG_DIR: '/env',
+      STRAIT_PILOT_DEBOUNCE_AFTER: '1s',
+      STRAIT_PILOT_REGISTRY: 'embedded://a, embedded://b',
+      STRAIT_PILOT_ARCHITECTURE: 'scale-out',
+    });
+    expect(o.configDir).toBe('/env');
+    expect(o.debounceAfterMs).toBe(5);
+    expect(o.registries).toEqual(['embedded://a', 'embedded://b']);
+    expect(o.architecture).toBe('scale-out');
+    expect(envName('xds-unix-socket')).toBe('STRAIT_PILOT_XDS_UNIX_SOCKET');
+  });
+
+  it('repeats --registry and accepts --flag=value', () => {
+    const o = options([...base, '--registry=embedded://a', '--registry', 'etcd://h:2379']);
+    expect(o.registries).toEqual(['embedded://a', 'etcd://h:2379']);
+  });
+
+  it.each([
+    [['--nope'], 'PILOT_ERR_INVALID_FLAG', /unknown flag --nope/],
+    [
+      [...base, '--architecture', 'mesh'],
+      'PILOT_ERR_INVALID_FLAG',
+      /expected one of colocated, three-in-one, scale-out/,
+    ],
+    [[...base, '--debounce-after', '100'], 'PILOT_ERR_INVALID_DURATION', /--debounce-after "100"/],
+    [['--config-dir', '/c', '--xds-address', 'localhost'], 'PILOT_ERR_INVALID_ADDRESS', /HOST:PORT/],
+    [['--config-dir', '/c', '--xds-address', 'h:70000'], 'PILOT_ERR_INVALID_ADDRESS', /0\.\.65535/],
+    [[...base, '--push-concurrency', '0'], 'PILOT_ERR_INVALID_FLAG', />= 1/],
+    [['--xds-address', ':1'], 'PILOT_ERR_INVALID_FLAG', /--config-dir/],
+    [
+      [...base, '--debounce-after', '2s', '--debounce-max', '1s'],
+      'PILOT_ERR_INVALID_FLAG',
+      /must not be shorter/,
+    ],
+    [[...base, '--config-dir', '/x'], 'PILOT_ERR_INVALID_FLAG', /more than once/],
+  ])('rejects %j', (argv, code, message) => {
+    try {
+      parseArgs(argv, {});
+      expect.unreachable();
+    } catch (err) {
+      expect(isPilotError(err)).toBe(true);
+      expect((err as { code: string }).code).toBe(code);
+      expect((err as Error).message).toMatch(message);
+    }
+  });
+
+  it('parses Go-style durations and addresses', () => {
+    expect(parseDuration('1m30s')).toBe(90_000);
+    expect(parseDuration('1.5s')).toBe(1500);
+    expect(parseHostPort('[::1]:15010')).toEqual({ host: '::1', port: 15010 });
+    expect(parseHostPort(':15014')).toEqual({ host: '0.0.0.0', port: 15014 });
+  });
+});
