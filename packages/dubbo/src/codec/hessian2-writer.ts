@@ -151,7 +151,7 @@ export class Hessian2Writer {
     this.ensure(9);
     const b = this.buf;
     const i = Math.trunc(v);
-    if (i === v && i >= -0x80000000 && i <= 0x7fffffff && !Object.is(v, -0)) {
+    if (i === v && i >= -0x80000000 && i <= 0x7fffffff) {
       if (i === 0) {
         b[this.pos++] = 0x5b;
         return;
@@ -172,7 +172,8 @@ export class Hessian2Writer {
         return;
       }
     }
-    // Java: int mills = (int) (value * 1000); if (0.001 * mills == value) ...
+    // Java: int mills = (int) (value * 1000); if (0.001 * mills == value) ... (-0.0 took the 0x5b branch above,
+    // as in Java, where (int) -0.0 == -0.0)
     const m = v * 1000;
     if (Number.isFinite(m) && m >= -0x80000000 && m <= 0x7fffffff) {
       const mills = Math.trunc(m);
