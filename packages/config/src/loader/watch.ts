@@ -13,6 +13,11 @@ export interface WatchOptions extends ReadOptions, ValidateOptions {
   debounceMs?: number;
   /** Upper bound on how long continuous events can postpone a reload. Default 1000 ms. */
   maxWaitMs?: number;
+  /**
+   * Reload this often even without events (fs events can be lost, e.g. on network file systems or when
+   * the directory is replaced). 0 disables. Default 30 000 ms.
+   */
+  resyncMs?: number;
   /** Store to keep in sync (the pilot's); a private one is created otherwise. */
   store?: ConfigStore;
   /** Called after every reload, including the first. */
@@ -61,6 +66,13 @@ export function watchConfigDirectory(dir: string, options: WatchOptions = {}): C
   const reloadOnce = async (): Promise<ConfigSnapshot> => {
     const read = await readConfigDirectory(dir, options);
     let result: ApplyResult;
+    if (!read.complete) {
+      // An inotify watch on a removed directory never fires again: drop it and re-watch once it is back.
+      watcher?.close();
+      watcher = undefined;
+    } else if (!watcher && !closed) {
+      startWatching();
+    }
     if (read.complete) {
       result = store.sync(read.documents, { failures: read.failures, retainFiles: read.unreadable });
     } else {
@@ -111,7 +123,7 @@ export function watchConfigDirectory(dir: string, options: WatchOptions = {}): C
   };
 
   let watcher: FSWatcher | undefined;
-  const startWatching = () => {
+  function startWatching(): void {
     try {
       watcher = watch(dir, { recursive: true }, schedule);
       watcher.on('error', () => {
@@ -124,8 +136,12 @@ export function watchConfigDirectory(dir: string, options: WatchOptions = {}): C
     } catch {
       watcher = undefined;
     }
-  };
+  }
   startWatching();
+  const resyncMs = options.resyncMs ?? 30_000;
+  const resync = resyncMs > 0 ? setInterval(() => void reload(), resyncMs) : undefined;
+  // Periodic resync must not keep a process alive on its own.
+  resync?.unref();
 
   const ready = reload().then((snap) => {
     if (!watcher && !closed) {
@@ -153,6 +169,7 @@ export function watchConfigDirectory(dir: string, options: WatchOptions = {}): C
     close: () => {
       closed = true;
       if (timer) clearTimeout(timer);
+      if (resync) clearInterval(resync);
       watcher?.close();
     },
   };

@@ -122,4 +122,23 @@ describe('watchConfigDirectory', () => {
     expect(names(s)).toEqual(['a']);
     expect(s.rejected[0]?.errors[0]?.code).toBe('CFG_ERR_FILE_READ');
   });
+
+  it('watches again once a removed directory is back', async () => {
+    write('a.yaml', vsYaml('a'));
+    const w = start();
+    await w.ready;
+    rmSync(dir, { recursive: true, force: true });
+    await w.reload();
+    mkdirSync(dir);
+    write('b.yaml', vsYaml('b'));
+    expect(names(await w.reload())).toEqual(['b']);
+    write('c.yaml', vsYaml('c'));
+    expect(names(await until((s) => names(s).includes('c')))).toEqual(['b', 'c']);
+  });
+
+  it('resyncs periodically even without fs events', async () => {
+    watcher = watchConfigDirectory(dir, { debounceMs: 20, resyncMs: 50, onUpdate: (s) => snapshots.push(s) });
+    await watcher.ready;
+    await until((s) => s.generation >= 3);
+  });
 });
