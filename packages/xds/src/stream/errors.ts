@@ -1,6 +1,7 @@
-// Typed errors of the xDS stream state. Until the package-wide `src/errors.ts` (base StraitError) lands,
-// this file holds the stream's codes; aligning later only changes the base class, never a code.
-// Callers branch on `code`: the gRPC wrapper maps each one to a status (see STREAM_ERROR_GRPC_STATUS).
+// Typed errors of the xDS stream state, on the package's StraitError base. The stream's codes live in
+// their own table (XDS_ERR_STREAM_*) beside the codec's; callers branch on `code`, and the gRPC wrapper
+// maps the stream-ending ones to a status (STREAM_ERROR_GRPC_STATUS).
+import { StraitError } from '../errors.js';
 
 export const XdsStreamErrorCode = {
   /** A request named more resources for one type than the configured limit. */
@@ -46,15 +47,13 @@ export const STREAM_ERROR_GRPC_STATUS: Partial<Record<XdsStreamErrorCode, number
   XDS_ERR_STREAM_INVALID_RESOURCE_NAME: 3, // INVALID_ARGUMENT
 };
 
-export class XdsStreamError extends Error {
-  readonly code: XdsStreamErrorCode;
+export class XdsStreamError extends StraitError {
+  declare readonly code: XdsStreamErrorCode;
   /** The offending value and the limit, when there is one, so logs say what to change. */
   readonly detail: Readonly<Record<string, string | number>>;
 
   constructor(code: XdsStreamErrorCode, message?: string, detail: Record<string, string | number> = {}) {
-    super(message ?? defaultMessages[code]);
-    this.name = 'XdsStreamError';
-    this.code = code;
+    super(code, message ?? defaultMessages[code], detail);
     this.detail = detail;
   }
 }

@@ -2,6 +2,7 @@
 // types at the boundary (the generated Envoy ones), limits, and the few helpers both sides need.
 import { createHash, randomUUID } from 'node:crypto';
 import type { envoy, google } from '../gen/protos.js';
+import { TypeUrl } from '../type-urls.js';
 import { XdsStreamError, XdsStreamErrorCode } from './errors.js';
 
 export type Any = google.protobuf.Any.$Properties;
@@ -28,8 +29,8 @@ export type ResourceSnapshot = ReadonlyMap<string, VersionedResource>;
 /** The special name that subscribes to every resource the server deems relevant (LDS and CDS). */
 export const WILDCARD = '*';
 
-export const LISTENER_TYPE_URL = 'type.googleapis.com/envoy.config.listener.v3.Listener';
-export const CLUSTER_TYPE_URL = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
+export const LISTENER_TYPE_URL = TypeUrl.Listener;
+export const CLUSTER_TYPE_URL = TypeUrl.Cluster;
 
 /**
  * The protocol gives wildcard subscriptions, and SotW "absence means deletion", only to Listener and

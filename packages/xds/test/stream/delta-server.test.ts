@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type DeltaResponse, DeltaServerState, XdsStreamErrorCode } from '../../src/stream/index.js';
 import { CDS, EDS, LDS, nonces, RDS, snapshot } from './helpers.js';
 
-function server(typeUrl = CDS, limits = {}) {
+function server(typeUrl: string = CDS, limits = {}) {
   return new DeltaServerState({ typeUrl, nonce: nonces(), limits });
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { StraitError } from '../../src/errors.js';
 import {
   isXdsStreamError,
   STREAM_ERROR_GRPC_STATUS,
@@ -13,7 +14,7 @@ describe('stream error codes', () => {
   it.each(codes)('%s is prefixed, carries its code and a default message', (code) => {
     expect(code).toMatch(/^XDS_ERR_STREAM_[A-Z_]+$/);
     const error = new XdsStreamError(code);
-    expect(error).toBeInstanceOf(Error);
+    expect(error).toBeInstanceOf(StraitError);
     expect(isXdsStreamError(error)).toBe(true);
     expect(error.code).toBe(code);
     expect(error.name).toBe('XdsStreamError');

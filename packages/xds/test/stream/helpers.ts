@@ -12,11 +12,12 @@ import {
   type ResourceUpdate,
   type VersionedResource,
 } from '../../src/stream/index.js';
+import { TypeUrl } from '../../src/type-urls.js';
 
 export const LDS = LISTENER_TYPE_URL;
 export const CDS = CLUSTER_TYPE_URL;
-export const RDS = 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration';
-export const EDS = 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';
+export const RDS = TypeUrl.RouteConfiguration;
+export const EDS = TypeUrl.ClusterLoadAssignment;
 
 const v3 = envoy.config;
 

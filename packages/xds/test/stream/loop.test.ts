@@ -13,7 +13,7 @@ import {
 import { CDS, EDS, FakeProxy, LDS, nonces, resourceName, snapshot } from './helpers.js';
 
 const wire = envoy.service.discovery.v3;
-const TYPES = [LDS, CDS, EDS];
+const TYPES: string[] = [LDS, CDS, EDS];
 
 interface World {
   [LDS]: Record<string, string>;

@@ -7,7 +7,7 @@ import {
 } from '../../src/stream/index.js';
 import { CDS, contentOf, EDS, LDS, nonces, RDS, resourceName, snapshot } from './helpers.js';
 
-function server(typeUrl = LDS, limits = {}) {
+function server(typeUrl: string = LDS, limits = {}) {
   return new SotwServerState({ typeUrl, nonce: nonces(), limits });
 }
 
