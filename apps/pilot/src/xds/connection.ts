@@ -62,6 +62,8 @@ export class Connection {
   /** Per type: when the last response was written, for /debug/adsz. */
   private readonly sentAt = new Map<string, Date>();
   private pushes = 0;
+  /** SotW EDS: the version of each ClusterLoadAssignment last sent (bounded by the subscription limit). */
+  private readonly sentEds = new Map<string, string>();
 
   constructor(
     readonly variant: Variant,
@@ -141,7 +143,16 @@ export class Connection {
         if (affected.length === 0) continue;
         // SotW may send just the changed ClusterLoadAssignments (EDS is not a full-state type); Delta
         // compares versions itself and needs the whole subscribed set to tell removals apart.
-        snapshot = this.variant === 'sotw' ? this.snapshot(type, affected) : this.snapshot(type);
+        if (this.variant === 'sotw') {
+          // Of the affected ones, only those whose content changed since we last sent them.
+          const partial = new Map(
+            [...this.snapshot(type, affected)].filter(([name, r]) => this.sentEds.get(name) !== r.version),
+          );
+          if (partial.size === 0) continue;
+          snapshot = partial;
+        } else {
+          snapshot = this.snapshot(type);
+        }
       } else {
         snapshot = this.snapshot(type);
       }
@@ -210,6 +221,11 @@ export class Connection {
     if (this.stream instanceof SotwServerConnection) {
       const resp = this.stream.respond(type, snapshot);
       if (!resp) return false;
+      if (type === EDS) {
+        for (const [name, r] of snapshot) this.sentEds.set(name, r.version);
+        const subscribed = new Set(this.stream.state(type)?.subscribedNames());
+        for (const name of this.sentEds.keys()) if (!subscribed.has(name)) this.sentEds.delete(name);
+      }
       bytes = envoy.service.discovery.v3.DiscoveryResponse.encode(resp).finish();
     } else {
       const resp = this.stream.respond(type, snapshot);
