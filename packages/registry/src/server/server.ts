@@ -30,6 +30,11 @@ export interface RegistryServerOptions {
   readonly snapshotEvery?: number;
   /** Most services one watch stream may subscribe to (bounds per-connection state). Default 100,000. */
   readonly maxSubscriptionsPerStream?: number;
+  /**
+   * `delta` (default) pushes only changed endpoints. `full` pushes the whole service state on every
+   * change: the naive design, kept as the benchmark's baseline.
+   */
+  readonly pushMode?: 'delta' | 'full';
 }
 
 type WatchStream = grpc.ServerDuplexStream<WireWatchRequest, Buffer>;
@@ -57,6 +62,7 @@ export class RegistryServer {
   private readonly streams = new Set<Subscriber>();
   private readonly maxPendingBytes: number;
   private readonly maxSubs: number;
+  private readonly pushMode: 'delta' | 'full';
   /** Bytes pushed to watch streams (the benchmark reads this). */
   bytesPushed = 0;
 
@@ -67,6 +73,7 @@ export class RegistryServer {
     });
     this.maxPendingBytes = options.maxPendingBytes ?? 8 * 1024 * 1024;
     this.maxSubs = options.maxSubscriptionsPerStream ?? 100_000;
+    this.pushMode = options.pushMode ?? 'delta';
     if (options.dataDir) {
       this.persistence = new Persistence(
         options.dataDir,
@@ -189,7 +196,18 @@ export class RegistryServer {
   private fanOut(change: ServiceChange): void {
     const set = this.subscribers.get(change.service);
     if (!set || set.size === 0) return;
-    const bytes = encodeWatchResponse(deltaMessage(change)); // once, shared by every subscriber
+    // Encoded once, the same bytes written to every subscriber.
+    const bytes = encodeWatchResponse(
+      this.pushMode === 'delta'
+        ? deltaMessage(change)
+        : {
+            type: 'RESYNC',
+            service: change.service,
+            revision: change.revision,
+            instances: this.store.list(change.service).map(toWire),
+            reason: 'reconnect',
+          },
+    );
     for (const sub of set) {
       if (sub.blocked) {
         if (!sub.owed.has(change.service)) this.metrics.inc('watch_overflow_resyncs');
