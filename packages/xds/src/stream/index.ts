@@ -17,6 +17,7 @@ export { DeltaServerConnection, type ServerConnectionOptions, SotwServerConnecti
 export { type DeltaClientOptions, DeltaClientState, type DeltaRequest } from './delta-client.js';
 export { type DeltaResponse, type DeltaServerOptions, DeltaServerState } from './delta-server.js';
 export { isXdsStreamError, STREAM_ERROR_GRPC_STATUS, XdsStreamError, XdsStreamErrorCode } from './errors.js';
+export { resourceNameOf } from './names.js';
 export type {
   InvalidRequest,
   RequestKind,

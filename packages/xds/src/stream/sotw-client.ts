@@ -15,6 +15,7 @@ import {
   type WildcardMode,
 } from './client-common.js';
 import { XdsStreamErrorCode } from './errors.js';
+import { resourceNameOf } from './names.js';
 import {
   type Any,
   checkResourceName,
@@ -31,10 +32,11 @@ import {
 
 export interface SotwClientOptions extends ClientOptions {
   /**
-   * Reads a resource's name from its Any: SotW responses carry no names beside the resources. The
-   * codec's per-type decoder provides it; undefined means the resource is unreadable (NACKed).
+   * Reads a resource's name from its Any: SotW responses carry no names beside the resources.
+   * Defaults to `resourceNameOf` (field 1, which holds the name in every xDS resource type);
+   * undefined means the resource is unreadable and gets NACKed.
    */
-  readonly resourceName: (resource: Any) => string | undefined;
+  readonly resourceName?: (resource: Any) => string | undefined;
 }
 
 /** A request with every field the protocol needs set, ready for `DiscoveryRequest.encode`. */
@@ -83,7 +85,7 @@ export class SotwClientState {
   constructor(options: SotwClientOptions) {
     this.typeUrl = options.typeUrl;
     this.limits = resolveLimits(options.limits);
-    this.resourceName = options.resourceName;
+    this.resourceName = options.resourceName ?? resourceNameOf;
     this.wildcardMode = options.wildcard ?? (isFullStateType(options.typeUrl) ? 'legacy' : 'off');
     this.timers = new DoesNotExistTimers(
       options.clock ?? Date.now,

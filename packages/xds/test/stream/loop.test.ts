@@ -10,7 +10,7 @@ import {
   SotwClientState,
   SotwServerConnection,
 } from '../../src/stream/index.js';
-import { CDS, EDS, FakeProxy, LDS, nonces, resourceName, snapshot } from './helpers.js';
+import { CDS, EDS, FakeProxy, LDS, nonces, snapshot } from './helpers.js';
 
 const wire = envoy.service.discovery.v3;
 const TYPES: string[] = [LDS, CDS, EDS];
@@ -74,7 +74,7 @@ abstract class Harness<C extends ClientState> {
 
 class SotwHarness extends Harness<SotwClientState> {
   server = new SotwServerConnection({ nonce: nonces('s') });
-  readonly clients = new Map(TYPES.map((t) => [t, new SotwClientState({ typeUrl: t, resourceName })]));
+  readonly clients = new Map(TYPES.map((t) => [t, new SotwClientState({ typeUrl: t })]));
   private edsNames = new Set<string>();
 
   protected subscribedEds(): string[] {
