@@ -41,6 +41,7 @@ const UNTYPED_LISTS = new Set(['java.util.ArrayList', 'java.util.List', 'java.ut
 const MAX_LONG = (1n << 63n) - 1n;
 const MIN_LONG = -(1n << 63n);
 const STRING_CHUNK = 0x8000;
+const SURROGATE = /[\ud800-\udfff]/;
 
 export class Hessian2Writer {
   private buf: Buffer;
@@ -227,6 +228,14 @@ export class Hessian2Writer {
   private utf8(s: string, offset: number, n: number): void {
     this.ensure(n * 3);
     const b = this.buf;
+    if (n > 8) {
+      // Without surrogates, standard UTF-8 is the same bytes as Java's: let the native encoder do it.
+      const part = offset === 0 && n === s.length ? s : s.slice(offset, offset + n);
+      if (!SURROGATE.test(part)) {
+        this.pos += b.write(part, this.pos, 'utf8');
+        return;
+      }
+    }
     let p = this.pos;
     const end = offset + n;
     for (let i = offset; i < end; i++) {
