@@ -23,6 +23,18 @@ import {
 const DATA_MARKER = 'strait.instance.v1';
 /** URL parameter carrying a Strait instance id that the URL alone would not reproduce. */
 export const PARAM_STRAIT_ID = 'strait.id';
+/**
+ * URL parameter saying "the node data holds the exact Strait instance". Readers fetch node data only
+ * for such children: a Dubbo fleet's nodes are decoded from their names alone (one getChildren per
+ * interface, no per-node round trip), as Dubbo's own consumers do.
+ */
+export const PARAM_STRAIT_DATA = 'strait.data';
+const ENCODED_DATA_FLAG = [`%3F${PARAM_STRAIT_DATA}%3D1`, `%26${PARAM_STRAIT_DATA}%3D1`];
+
+/** True when the child's data must be read to decode it exactly (a Strait-written node). */
+export function providerNodeNeedsData(name: string): boolean {
+  return ENCODED_DATA_FLAG.some((flag) => name.includes(flag));
+}
 export { interfaceRecordId };
 
 /** Dubbo protocol names → the protocol a consumer's Envoy filter chain needs. */
@@ -76,7 +88,8 @@ export function instanceFromDubboUrl(url: DubboUrl, service: string): ParseResul
   const iface = p['interface'] || url.path || service;
   const id = p[PARAM_STRAIT_ID] ?? interfaceRecordId(url.host, url.port, p['group'], p['version']);
   const metadata: Record<string, string> = {};
-  for (const [k, v] of Object.entries(p)) if (k !== PARAM_STRAIT_ID) metadata[k] = v;
+  for (const [k, v] of Object.entries(p))
+    if (k !== PARAM_STRAIT_ID && k !== PARAM_STRAIT_DATA) metadata[k] = v;
   try {
     const inst = normalizeInstance({
       service,
@@ -145,6 +158,7 @@ export function dubboUrlForInstance(inst: Instance, timestamp: number): DubboUrl
   params['timestamp'] = String(timestamp);
   params['weight'] = String(inst.weight);
   if (inst.health === 'unhealthy') params['enabled'] = 'false';
+  params[PARAM_STRAIT_DATA] = '1';
   if (inst.id !== interfaceRecordId(inst.address, inst.port, params['group'], params['version'])) {
     params[PARAM_STRAIT_ID] = inst.id;
   }

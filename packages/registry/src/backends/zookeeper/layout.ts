@@ -5,7 +5,7 @@ import type { Instance } from '../../types.js';
 import { decodeAppInstanceNode, encodeAppInstanceNode } from './application-layout.js';
 import type { Layout, ZooKeeperOptions } from './config.js';
 import type { ParseResult } from './dubbo-url.js';
-import { decodeProviderNode, encodeProviderNode } from './interface-layout.js';
+import { decodeProviderNode, encodeProviderNode, providerNodeNeedsData } from './interface-layout.js';
 
 export interface LayoutCodec {
   readonly kind: Layout;
@@ -26,6 +26,8 @@ export interface LayoutCodec {
    * id), so readers must watch each child's data, not only the children list.
    */
   readonly watchData: boolean;
+  /** False when the child name alone decodes the instance (a Dubbo-written provider URL). */
+  needsData(name: string): boolean;
 }
 
 /** Dubbo's own nodes under the root that are not interfaces. */
@@ -60,6 +62,7 @@ export function layoutCodec(o: Pick<ZooKeeperOptions, 'layout' | 'chroot' | 'gro
       decode: decodeProviderNode,
       encode: encodeProviderNode,
       watchData: false,
+      needsData: providerNodeNeedsData,
     };
   }
   const services = `${o.chroot}/services`;
@@ -73,5 +76,6 @@ export function layoutCodec(o: Pick<ZooKeeperOptions, 'layout' | 'chroot' | 'gro
     decode: (name, data, service) => decodeAppInstanceNode(name, data, service),
     encode: (inst, nowMs) => ({ name: inst.id, data: encodeAppInstanceNode(inst, revisionOf(inst), nowMs) }),
     watchData: true,
+    needsData: () => true,
   };
 }

@@ -12,7 +12,10 @@ import { type NodeStat, type Watcher, ZK_NO_NODE, type ZkConnection, zkCode } fr
 import type { LayoutCodec } from './layout.js';
 import type { ZkMetrics } from './stats.js';
 
-/** A decoded child: `czxid` orders duplicates (two nodes with one id: the newer wins). */
+/**
+ * A decoded child. `czxid` orders duplicates (two nodes with one id: the newer wins); for children
+ * decoded from their name alone it is the URL's timestamp instead.
+ */
 interface Child {
   readonly instance: Instance | undefined;
   readonly czxid: number;
@@ -47,9 +50,21 @@ export async function readChildren(
     if (known) children.set(name, known);
     else todo.push(name);
   }
-  for (let i = 0; i < todo.length; i += READ_CONCURRENCY) {
+  const withData: string[] = [];
+  for (const name of todo) {
+    if (layout.needsData(name)) {
+      withData.push(name);
+      continue;
+    }
+    const decoded = layout.decode(name, undefined, service);
+    if (!decoded.ok) metrics.inc('zk_decode_errors');
+    // Without a stat, the URL's timestamp orders duplicates (Dubbo re-registering before its old node went).
+    const order = decoded.ok ? Number(decoded.value.metadata['timestamp'] ?? 0) || 0 : 0;
+    children.set(name, { instance: decoded.ok ? decoded.value : undefined, czxid: order });
+  }
+  for (let i = 0; i < withData.length; i += READ_CONCURRENCY) {
     await Promise.all(
-      todo.slice(i, i + READ_CONCURRENCY).map(async (name) => {
+      withData.slice(i, i + READ_CONCURRENCY).map(async (name) => {
         metrics.inc('zk_data_reads');
         const got = await conn.getData(`${dir}/${name}`, watchers?.data(name));
         if (!got) return; // deleted meanwhile; the children watch has fired too

@@ -13,6 +13,7 @@ import {
   decodeProviderNode,
   encodeProviderNode,
   instanceFromDubboUrl,
+  providerNodeNeedsData,
 } from '../../../src/backends/zookeeper/interface-layout.js';
 import { normalizeInstance } from '../../../src/instance.js';
 import type { DubboFixture } from './zk-tree.js';
@@ -218,6 +219,11 @@ describe('Instance → provider node (what Strait writes)', () => {
         application: 'shop',
       });
     }
+  });
+
+  it('flags Strait-written nodes (data worth reading) and only those', () => {
+    expect(providerNodeNeedsData(encodeProviderNode(inst, 1).name)).toBe(true);
+    for (const n of providerNodes) expect(providerNodeNeedsData(n.path.split('/').pop() ?? '')).toBe(false);
   });
 
   it('carries a custom id in strait.id so Dubbo-level readers see the same id', () => {

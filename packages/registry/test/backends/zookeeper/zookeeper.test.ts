@@ -74,6 +74,8 @@ describe('reading nodes Dubbo 3.3.4 wrote (committed fixture, loaded into a real
     });
     expect(demo?.metadata['methods']).toBe('sayBye,sayHello');
     expect(await r.list(GREETING)).toHaveLength(1);
+    // Dubbo-written children decode from their names alone: no per-node data round trip.
+    expect(r.metrics.snapshot()['zk_data_reads']).toBe(0);
     // `mapping` (and Dubbo's `metadata`, `config`) are bookkeeping, not interfaces.
     expect(await r.services()).toEqual([DEMO, GREETING]);
   });
