@@ -36,6 +36,23 @@ export interface ResourceError {
  */
 export type ApplyUpdate = (update: ResourceUpdate) => readonly ResourceError[];
 
+/** The error name used when `apply` throws instead of returning per-resource errors. */
+export const APPLY_FAILED = '(apply)';
+
+/**
+ * Calls `apply`. A throw becomes one `APPLY_FAILED` error, which the client states read as "nothing
+ * in this update was applied": every updated resource keeps its last good version, removals stay
+ * pending, and the response is NACKed, instead of the stream state being left half updated.
+ */
+export function applySafely(apply: ApplyUpdate, update: ResourceUpdate): readonly ResourceError[] {
+  try {
+    return apply(update);
+  } catch (error) {
+    const message = `apply failed: ${error instanceof Error ? error.message : String(error)}`;
+    return [{ name: APPLY_FAILED, message }];
+  }
+}
+
 /** How a client asks for the wildcard: never, the legacy empty list, or the explicit "*". */
 export type WildcardMode = 'off' | 'legacy' | 'explicit';
 

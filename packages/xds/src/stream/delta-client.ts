@@ -1,7 +1,9 @@
 // Client side of incremental (Delta) xDS, for one type: subscriptions sent as changes, the version of
 // every held resource (declared on reconnect as initial_resource_versions), removals, and ACK/NACK.
 import {
+  APPLY_FAILED,
   type ApplyUpdate,
+  applySafely,
   type ClientOptions,
   DEFAULT_DOES_NOT_EXIST_TIMEOUT_MS,
   DoesNotExistTimers,
@@ -238,13 +240,15 @@ export class DeltaClientState {
     let update: ResourceUpdate | undefined;
     if (updated.length > 0 || removed.length > 0 || absent.length > 0) {
       update = { typeUrl: this.typeUrl, version, updated, removed: removed.sort(), absent: absent.sort() };
-      errors.push(...apply(update));
+      errors.push(...applySafely(apply, update));
     }
     const rejected = new Set(errors.map((e) => e.name));
+    if (rejected.has(APPLY_FAILED)) for (const resource of updated) rejected.add(resource.name);
     for (const resource of updated) {
       if (!rejected.has(resource.name)) this.held.set(resource.name, resource.version);
     }
-    for (const name of removed) this.held.delete(name);
+    // If apply failed outright, removals may not have happened: keep them held so they are retried.
+    if (!rejected.has(APPLY_FAILED)) for (const name of removed) this.held.delete(name);
     return this.answer(errors, update, version);
   }
 

@@ -139,8 +139,9 @@ export class DeltaServerState {
         forcedByThisRequest = true;
       }
     }
-    for (const name of unsubscribe) {
-      if (name === WILDCARD) continue;
+    // Only names that were really subscribed count: phantom unsubscriptions are ignored, which also
+    // keeps `forced` bounded by the subscription limit whatever the client sends.
+    for (const name of change.removed) {
       if (this.subscription.wildcard) {
         this.forced.add(name);
         forcedByThisRequest = true;

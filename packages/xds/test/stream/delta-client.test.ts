@@ -266,3 +266,16 @@ describe('Delta client: switching the wildcard', () => {
     expect(c.setWildcard(false)).toEqual({ ok: true, request: undefined, dropped: [] });
   });
 });
+
+describe('Delta client: an apply that throws', () => {
+  it('NACKs and keeps what it held, so a reconnect declares the last good versions', () => {
+    const c = client(CDS);
+    c.initialRequest();
+    c.handleResponse(response(CDS, 'n1', { a: '1', b: '1' }), () => []);
+    const result = c.handleResponse(response(CDS, 'n2', { a: '2' }, ['b']), () => {
+      throw new Error('boom');
+    });
+    expect(result.kind).toBe('nack');
+    expect(Object.fromEntries(c.heldVersions())).toEqual({ a: '1', b: '1' });
+  });
+});

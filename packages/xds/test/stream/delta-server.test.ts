@@ -218,6 +218,15 @@ describe('Delta server: subscribe and unsubscribe', () => {
     expect(s.subscribedNames()).toEqual(['x']);
   });
 
+  it('under a wildcard, a phantom unsubscribe changes nothing and owes nothing', () => {
+    const s = server();
+    s.receive({ typeUrl: CDS });
+    s.receive(ackOf(must(s.respond(snapshot(CDS, { a: '1' })))));
+    const result = s.receive({ typeUrl: CDS, resourceNamesUnsubscribe: ['a', 'never'] });
+    expect(result).toMatchObject({ kind: 'unchanged', mustRespond: false });
+    expect(s.respond(snapshot(CDS, { a: '1' }))).toBeUndefined();
+  });
+
   it('under a wildcard, unsubscribing a name the wildcard covers resends that resource', () => {
     const s = server();
     s.receive({ typeUrl: CDS, resourceNamesSubscribe: ['*', 'a'] });

@@ -358,3 +358,27 @@ describe('SotW client: switching the wildcard', () => {
     expect(c.heldNames()).toEqual(['a']);
   });
 });
+
+describe('SotW client: an apply that throws', () => {
+  it('NACKs, keeps every resource at its last good version and keeps pending removals', () => {
+    const proxy = new FakeProxy();
+    const c = client(CDS);
+    c.initialRequest();
+    c.handleResponse(response(CDS, 'v1', 'n1', { a: '1', b: '1' }), proxy.apply);
+    const result = c.handleResponse(response(CDS, 'v2', 'n2', { a: '2' }), () => {
+      throw new Error('cluster manager busy');
+    });
+    expect(result).toMatchObject({
+      kind: 'nack',
+      request: {
+        versionInfo: 'v1',
+        errorDetail: { message: '1 resource rejected: (apply): apply failed: cluster manager busy' },
+      },
+    });
+    expect(c.heldNames()).toEqual(['a', 'b']);
+    // The same response again is offered in full: a changed, b removed.
+    const again = c.handleResponse(response(CDS, 'v2', 'n3', { a: '2' }), proxy.apply);
+    expect(again.kind !== 'invalid' && again.update).toMatchObject({ removed: ['b'] });
+    expect(again.kind !== 'invalid' && again.update?.updated.map((r) => r.name)).toEqual(['a']);
+  });
+});
