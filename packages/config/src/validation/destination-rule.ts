@@ -10,7 +10,9 @@ import {
   checkPort,
   checkRange,
   checkUnique,
+  checkWorkloadSelector,
   INT32_MAX,
+  parseDuration,
   UINT32_MAX,
 } from './values.js';
 
@@ -135,20 +137,20 @@ export function validateDestinationRule(spec: Obj, issues: Issues): void {
     validateTrafficPolicy(sub['trafficPolicy'], at(p, 'trafficPolicy'), issues);
   });
   checkExportTo(issues, 'spec.exportTo', spec['exportTo']);
-  if (isObj(spec['workloadSelector'])) {
-    const labels = spec['workloadSelector']['matchLabels'];
-    if (!isObj(labels) || Object.keys(labels).length === 0)
-      issues.error(
-        'CFG_ERR_MISSING_FIELD',
-        'spec.workloadSelector.matchLabels',
-        'workloadSelector needs at least one label',
-      );
-    else checkLabels(issues, 'spec.workloadSelector.matchLabels', labels);
-  }
+  checkWorkloadSelector(issues, 'spec.workloadSelector', spec['workloadSelector'], 'matchLabels');
 }
+
+const POLICY_PARTS = ['loadBalancer', 'connectionPool', 'outlierDetection', 'tls'];
 
 function validateTrafficPolicy(v: unknown, p: string, issues: Issues): void {
   if (!isObj(v)) return;
+  // Istio: an empty policy is a mistake, not a way to say "defaults". Unsupported parts (already warned
+  // about and stripped) count, since the user did write something.
+  if (
+    ![...POLICY_PARTS, 'portLevelSettings'].some((k) => v[k] !== undefined) &&
+    !issues.warnings.some((w) => w.path.startsWith(`${p}.`))
+  )
+    issues.error('CFG_ERR_MISSING_FIELD', p, 'trafficPolicy must set at least one field');
   validatePolicyParts(v, p, issues);
   const ports = arr(v['portLevelSettings']);
   ports.forEach((pl, i) => {
@@ -156,6 +158,15 @@ function validateTrafficPolicy(v: unknown, p: string, issues: Issues): void {
     const pp = at(at(p, 'portLevelSettings'), i);
     if (!isObj(pl['port'])) issues.error('CFG_ERR_MISSING_FIELD', at(pp, 'port'), '"port" is required');
     else checkPort(issues, at(at(pp, 'port'), 'number'), pl['port']['number']);
+    if (
+      !POLICY_PARTS.some((k) => pl[k] !== undefined) &&
+      !issues.warnings.some((w) => w.path.startsWith(`${pp}.`))
+    )
+      issues.error(
+        'CFG_ERR_MISSING_FIELD',
+        pp,
+        'a port traffic policy must set at least one field besides port',
+      );
     validatePolicyParts(pl, pp, issues);
   });
   const numbers = ports.map((pl) => (isObj(pl) && isObj(pl['port']) ? { number: pl['port']['number'] } : {}));
@@ -169,9 +180,11 @@ function validatePolicyParts(v: Obj, p: string, issues: Issues): void {
   validateClientTls(v['tls'], at(p, 'tls'), issues);
 }
 
+/** Envoy's own primality check (source/common/common/utility.cc), so we agree with it exactly. */
 function isPrime(n: number): boolean {
-  if (n < 2) return false;
-  for (let i = 2; i * i <= n; i++) if (n % i === 0) return false;
+  if (n !== 0 && n < 4) return true;
+  if (n % 2 === 0) return false;
+  for (let f = 3; f * f <= n; f += 2) if (n % f === 0) return false;
   return true;
 }
 
@@ -213,11 +226,11 @@ function validateLoadBalancer(v: unknown, p: string, issues: Issues): void {
     if (isObj(ch['maglev'])) {
       const size = num(ch['maglev']['tableSize']);
       // Maglev's lookup table only spreads evenly with a prime size; Envoy rejects others.
-      if (size !== undefined && (!isPrime(size) || size > 5_000_011))
+      if (size === undefined || size <= 0 || !isPrime(size) || size >= 5_000_011)
         issues.error(
           'CFG_ERR_OUT_OF_RANGE',
           at(at(cp, 'maglev'), 'tableSize'),
-          `tableSize ${size} must be a prime number <= 5000011`,
+          `tableSize ${size ?? '(unset)'} must be a prime number below 5000011 (Envoy's default is 65537)`,
         );
     }
   }
@@ -279,20 +292,31 @@ export { checkLocality };
 
 export function validateConnectionPool(v: unknown, p: string, issues: Issues): void {
   if (!isObj(v)) return;
+  if (v['tcp'] === undefined && v['http'] === undefined)
+    issues.error('CFG_ERR_MISSING_FIELD', p, 'connectionPool must set tcp or http');
   if (isObj(v['tcp'])) {
     const t = v['tcp'];
     const tp = at(p, 'tcp');
     checkRange(issues, at(tp, 'maxConnections'), t['maxConnections'], 0, INT32_MAX);
     checkDuration(issues, at(tp, 'connectTimeout'), t['connectTimeout']);
     checkDuration(issues, at(tp, 'maxConnectionDuration'), t['maxConnectionDuration']);
-    checkDuration(issues, at(tp, 'idleTimeout'), t['idleTimeout']);
+    // 0s disables the idle timeout.
+    checkDuration(issues, at(tp, 'idleTimeout'), t['idleTimeout'], { allowZero: true });
     if (isObj(t['tcpKeepalive'])) {
       const k = t['tcpKeepalive'];
       const kp = at(tp, 'tcpKeepalive');
       checkRange(issues, at(kp, 'probes'), k['probes'], 0, UINT32_MAX);
-      // The socket options take whole seconds.
-      checkDuration(issues, at(kp, 'time'), k['time'], { minMs: 1000, wholeSeconds: true });
-      checkDuration(issues, at(kp, 'interval'), k['interval'], { minMs: 1000, wholeSeconds: true });
+      for (const key of ['time', 'interval']) {
+        checkDuration(issues, at(kp, key), k[key]);
+        // Istio accepts any duration, but the socket options (and Envoy's fields) are whole seconds.
+        const ms = typeof k[key] === 'string' ? parseDuration(k[key]) : undefined;
+        if (ms !== undefined && ms >= 1 && ms % 1000 !== 0)
+          issues.warn(
+            'CFG_WARN_SUSPICIOUS',
+            at(kp, key),
+            `${JSON.stringify(k[key])} is not whole seconds: keepalive uses ${Math.max(1, Math.floor(ms / 1000))}s`,
+          );
+      }
     }
   }
   if (isObj(v['http'])) {
@@ -307,16 +331,8 @@ export function validateConnectionPool(v: unknown, p: string, issues: Issues): v
     ])
       checkRange(issues, at(hp, k), h[k], 0, INT32_MAX);
     checkDuration(issues, at(hp, 'idleTimeout'), h['idleTimeout']);
-    if (
-      h['useClientProtocol'] === true &&
-      h['h2UpgradePolicy'] !== undefined &&
-      h['h2UpgradePolicy'] !== 'DEFAULT'
-    )
-      issues.warn(
-        'CFG_WARN_SUSPICIOUS',
-        at(hp, 'h2UpgradePolicy'),
-        'h2UpgradePolicy has no effect when useClientProtocol is true',
-      );
+    if (h['useClientProtocol'] === true && h['h2UpgradePolicy'] === 'UPGRADE')
+      issues.error('CFG_ERR_ONEOF', hp, 'useClientProtocol cannot be true when h2UpgradePolicy is UPGRADE');
   }
 }
 
@@ -336,11 +352,12 @@ function validateOutlierDetection(v: unknown, p: string, issues: Issues): void {
     if (n !== undefined && (n < 0 || n > 100))
       issues.error('CFG_ERR_INVALID_PERCENTAGE', at(p, k), `${k} ${n} is outside 0..100`);
   }
-  if (v['consecutiveLocalOriginFailures'] !== undefined && v['splitExternalLocalOriginErrors'] !== true)
-    issues.warn(
-      'CFG_WARN_SUSPICIOUS',
+  const localFailures = num(v['consecutiveLocalOriginFailures']);
+  if (localFailures !== undefined && localFailures > 0 && v['splitExternalLocalOriginErrors'] !== true)
+    issues.error(
+      'CFG_ERR_INVALID_VALUE',
       at(p, 'consecutiveLocalOriginFailures'),
-      'consecutiveLocalOriginFailures only applies when splitExternalLocalOriginErrors is true',
+      'consecutiveLocalOriginFailures needs splitExternalLocalOriginErrors: true',
     );
 }
 

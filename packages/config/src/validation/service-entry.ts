@@ -47,29 +47,36 @@ function checkPortName(issues: Issues, path: string, v: unknown): void {
     issues.error('CFG_ERR_INVALID_VALUE', path, `port name ${JSON.stringify(name)} is not a DNS-1123 label`);
 }
 
+const HTTP_PROTOCOLS = new Set(['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB', 'HTTP_PROXY']);
+const TLS_PROTOCOLS = new Set(['HTTPS', 'TLS']);
+
 export function validateServiceEntry(spec: Obj, issues: Issues): void {
   const resolution = str(spec['resolution']) ?? 'NONE';
   const hosts = arr(spec['hosts']);
+  const endpoints = arr(spec['endpoints']);
+  const dns = resolution === 'DNS' || resolution === 'DNS_ROUND_ROBIN';
   if (hosts.length === 0)
     issues.error('CFG_ERR_MISSING_FIELD', 'spec.hosts', 'a ServiceEntry needs at least one host');
   hosts.forEach((h, i) => {
     const p = at('spec.hosts', i);
-    checkHost(issues, p, h, { wildcard: 'prefix', bareWildcard: false });
-    // A wildcard host has no single name to resolve.
-    if (
-      typeof h === 'string' &&
-      h.startsWith('*.') &&
-      (resolution === 'DNS' || resolution === 'DNS_ROUND_ROBIN') &&
-      !hostProblem(h, { wildcard: 'prefix' })
-    )
+    checkHost(issues, p, h, { wildcard: 'prefix', bareWildcard: false, allowIp: true });
+    // Without endpoints the hosts themselves are resolved, and a wildcard has no single name to resolve.
+    if (typeof h === 'string' && h.startsWith('*.') && dns && endpoints.length === 0)
       issues.error(
         'CFG_ERR_INVALID_HOST',
         p,
-        `wildcard host ${JSON.stringify(h)} cannot be used with resolution ${resolution}`,
+        `wildcard host ${JSON.stringify(h)} needs endpoints with resolution ${resolution}`,
       );
   });
   arr(spec['addresses']).forEach((a, i) => {
-    checkCidr(issues, at('spec.addresses', i), a);
+    const p = at('spec.addresses', i);
+    checkCidr(issues, p, a);
+    if (typeof a === 'string' && a.includes('/') && resolution !== 'NONE' && resolution !== 'STATIC')
+      issues.error(
+        'CFG_ERR_INVALID_ADDRESS',
+        p,
+        `CIDR ${JSON.stringify(a)} is only allowed with resolution NONE or STATIC, not ${resolution}`,
+      );
   });
 
   const ports = arr(spec['ports']);
@@ -85,15 +92,39 @@ export function validateServiceEntry(spec: Obj, issues: Issues): void {
   checkUnique(issues, 'spec.ports', ports, 'number', 'port number');
   checkUnique(issues, 'spec.ports', ports, 'name', 'port name');
   const portNames = new Set(ports.map((pt) => (isObj(pt) ? pt['name'] : undefined)));
+  // Plain TCP carries no host name (no Host header, no SNI), so several hosts on one port are ambiguous.
+  if (resolution !== 'NONE' && hosts.length > 1) {
+    const opaque = ports.findIndex((pt) => {
+      const proto = isObj(pt) && typeof pt['protocol'] === 'string' ? pt['protocol'].toUpperCase() : 'TCP';
+      return !HTTP_PROTOCOLS.has(proto) && !TLS_PROTOCOLS.has(proto);
+    });
+    if (opaque >= 0)
+      issues.error(
+        'CFG_ERR_INVALID_VALUE',
+        at('spec.ports', opaque),
+        'several hosts cannot share a non-HTTP, non-TLS port unless resolution is NONE',
+      );
+  }
 
-  const endpoints = arr(spec['endpoints']);
   if (endpoints.length > 0 && spec['workloadSelector'] !== undefined)
     issues.error('CFG_ERR_ONEOF', 'spec', 'only one of endpoints, workloadSelector may be set');
-  if (resolution === 'STATIC' && endpoints.length === 0 && spec['workloadSelector'] === undefined)
+  if (resolution === 'NONE' && endpoints.length > 0)
     issues.error(
-      'CFG_ERR_MISSING_FIELD',
+      'CFG_ERR_INVALID_VALUE',
       'spec.endpoints',
-      'resolution STATIC needs endpoints or a workloadSelector',
+      'resolution NONE takes no endpoints (traffic goes to the original destination)',
+    );
+  if (resolution === 'NONE' && spec['workloadSelector'] !== undefined)
+    issues.warn(
+      'CFG_WARN_SUSPICIOUS',
+      'spec.workloadSelector',
+      'workloadSelector has no effect with resolution NONE',
+    );
+  if (resolution === 'STATIC' && endpoints.length === 0 && spec['workloadSelector'] === undefined)
+    issues.warn(
+      'CFG_WARN_SUSPICIOUS',
+      'spec.endpoints',
+      'resolution STATIC without endpoints or a workloadSelector has no endpoints',
     );
   if (resolution === 'DNS_ROUND_ROBIN' && endpoints.length > 1)
     issues.error(
@@ -105,6 +136,12 @@ export function validateServiceEntry(spec: Obj, issues: Issues): void {
     if (!isObj(e)) return;
     const p = at('spec.endpoints', i);
     validateEndpoint(e, p, resolution, portNames, issues);
+    if (typeof e['address'] === 'string' && e['address'].startsWith('unix://') && ports.length !== 1)
+      issues.error(
+        'CFG_ERR_INVALID_ADDRESS',
+        at(p, 'address'),
+        `a unix socket endpoint needs exactly 1 service port, found ${ports.length}`,
+      );
   });
   checkWorkloadSelector(issues, 'spec.workloadSelector', spec['workloadSelector']);
   checkExportTo(issues, 'spec.exportTo', spec['exportTo']);

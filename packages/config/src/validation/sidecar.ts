@@ -33,6 +33,8 @@ export const sidecarSpec: Schema = s.obj({
   }),
 });
 
+const HTTP_PROTOCOLS = new Set(['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB', 'HTTP_PROXY']);
+
 export function validateSidecar(spec: Obj, issues: Issues): void {
   const ingress = arr(spec['ingress']);
   const egress = arr(spec['egress']);
@@ -55,28 +57,41 @@ export function validateSidecar(spec: Obj, issues: Issues): void {
     const p = at('spec.ingress', i);
     validatePort(l['port'], at(p, 'port'), issues);
     checkBind(issues, at(p, 'bind'), l['bind']);
-    const n = isObj(l['port']) ? l['port']['number'] : undefined;
-    if (n !== undefined) {
-      const first = ingressPorts.get(n);
+    const port = isObj(l['port']) ? l['port'] : {};
+    if (port['number'] !== undefined) {
+      const first = ingressPorts.get(port['number']);
       if (first !== undefined)
         issues.error(
           'CFG_ERR_DUPLICATE',
           at(at(p, 'port'), 'number'),
-          `ingress port ${String(n)} is already used by spec.ingress[${first}]`,
+          `ingress port ${String(port['number'])} is already used by spec.ingress[${first}]`,
         );
-      else ingressPorts.set(n, i);
+      else ingressPorts.set(port['number'], i);
     }
     const ep = str(l['defaultEndpoint']);
     if (ep !== undefined && !validDefaultEndpoint(ep))
       issues.error(
         'CFG_ERR_INVALID_ADDRESS',
         at(p, 'defaultEndpoint'),
-        `defaultEndpoint ${JSON.stringify(ep)} is not 127.0.0.1:PORT, 0.0.0.0:PORT, [::1]:PORT, [::]:PORT or unix:///path`,
+        `defaultEndpoint ${JSON.stringify(ep)} is not 127.0.0.1:PORT, 0.0.0.0:PORT, [::1]:PORT, [::]:PORT, :PORT or unix:///path`,
       );
     validateConnectionPool(l['connectionPool'], at(p, 'connectionPool'), issues);
+    const proto = typeof port['protocol'] === 'string' ? port['protocol'].toUpperCase() : undefined;
+    if (
+      isObj(l['connectionPool']) &&
+      l['connectionPool']['http'] !== undefined &&
+      proto !== undefined &&
+      !HTTP_PROTOCOLS.has(proto)
+    )
+      issues.warn(
+        'CFG_WARN_SUSPICIOUS',
+        at(at(p, 'connectionPool'), 'http'),
+        `port protocol is ${proto}, not HTTP: only the tcp settings apply`,
+      );
   });
 
-  const egressKeys = new Map<string, number>();
+  const egressPorts = new Map<unknown, number>();
+  const sockets = new Map<string, number>();
   egress.forEach((l, i) => {
     if (!isObj(l)) return;
     const p = at('spec.egress', i);
@@ -86,23 +101,61 @@ export function validateSidecar(spec: Obj, issues: Issues): void {
         p,
         'the egress listener without a port catches all traffic and must be the last one',
       );
-    if (l['port'] !== undefined) validatePort(l['port'], at(p, 'port'), issues);
-    checkBind(issues, at(p, 'bind'), l['bind']);
-    const key = `${String(str(l['bind']) ?? '')}:${String(isObj(l['port']) ? l['port']['number'] : '*')}`;
-    const first = egressKeys.get(key);
-    if (first !== undefined)
-      issues.error(
-        'CFG_ERR_DUPLICATE',
-        p,
-        `egress listener duplicates spec.egress[${first}] (same bind and port)`,
-      );
-    else egressKeys.set(key, i);
+    const bind = str(l['bind']);
+    if (isObj(l['port'])) {
+      const port = l['port'];
+      if (port['number'] === 0) {
+        // Port 0 is Istio's marker for a listener on a unix domain socket.
+        if (bind === undefined || !bind.startsWith('unix://'))
+          issues.error(
+            'CFG_ERR_INVALID_ADDRESS',
+            at(p, 'bind'),
+            'a listener with port 0 needs a unix:// bind address',
+          );
+        else {
+          const first = sockets.get(bind);
+          if (first !== undefined)
+            issues.error(
+              'CFG_ERR_DUPLICATE',
+              at(p, 'bind'),
+              `socket ${JSON.stringify(bind)} is already used by spec.egress[${first}]`,
+            );
+          else sockets.set(bind, i);
+        }
+        if (l['captureMode'] === 'IPTABLES')
+          issues.error(
+            'CFG_ERR_INVALID_ENUM',
+            at(p, 'captureMode'),
+            'captureMode must be DEFAULT or NONE for unix socket listeners',
+          );
+        checkProtocol(issues, at(at(p, 'port'), 'protocol'), port['protocol']);
+        checkPortName(issues, at(at(p, 'port'), 'name'), port['name']);
+      } else {
+        validatePort(port, at(p, 'port'), issues);
+        // Istio keys IP listeners by port alone: two binds on one port would still clash on capture.
+        const first = egressPorts.get(port['number']);
+        if (first !== undefined)
+          issues.error(
+            'CFG_ERR_DUPLICATE',
+            at(at(p, 'port'), 'number'),
+            `egress port ${String(port['number'])} is already used by spec.egress[${first}]`,
+          );
+        else if (port['number'] !== undefined) egressPorts.set(port['number'], i);
+      }
+    }
+    if (!(isObj(l['port']) && l['port']['number'] === 0)) checkBind(issues, at(p, 'bind'), l['bind']);
     const hosts = arr(l['hosts']);
     if (Array.isArray(l['hosts']) && hosts.length === 0)
       issues.error('CFG_ERR_MISSING_FIELD', at(p, 'hosts'), 'an egress listener needs at least one host');
     hosts.forEach((h, j) => {
       if (typeof h === 'string') checkEgressHost(issues, at(at(p, 'hosts'), j), h);
     });
+    if (hosts.includes('*/*') && hosts.length > 1)
+      issues.warn(
+        'CFG_WARN_SUSPICIOUS',
+        at(p, 'hosts'),
+        '"*/*" selects every host: the other entries add nothing',
+      );
   });
   validateConnectionPool(spec['inboundConnectionPool'], 'spec.inboundConnectionPool', issues);
 }
@@ -111,7 +164,19 @@ function validatePort(v: unknown, p: string, issues: Issues): void {
   if (!isObj(v)) return;
   checkPort(issues, at(p, 'number'), v['number']);
   checkProtocol(issues, at(p, 'protocol'), v['protocol']);
-  checkPort(issues, at(p, 'targetPort'), v['targetPort']);
+  checkPortName(issues, at(p, 'name'), v['name']);
+  // Istio rejects it: a Sidecar listener has no separate target port.
+  if (v['targetPort'] !== undefined)
+    issues.error(
+      'CFG_ERR_INVALID_VALUE',
+      at(p, 'targetPort'),
+      'targetPort has no effect on Sidecar listeners',
+    );
+}
+
+function checkPortName(issues: Issues, path: string, v: unknown): void {
+  if (typeof v === 'string' && !isDns1123Label(v))
+    issues.error('CFG_ERR_INVALID_VALUE', path, `port name ${JSON.stringify(v)} is not a DNS-1123 label`);
 }
 
 function checkBind(issues: Issues, path: string, v: unknown): void {
@@ -126,7 +191,7 @@ function checkBind(issues: Issues, path: string, v: unknown): void {
 
 function validDefaultEndpoint(ep: string): boolean {
   if (ep.startsWith('unix://')) return ep.length > 'unix://'.length;
-  const m = /^(127\.0\.0\.1|0\.0\.0\.0|\[::1\]|\[::\]):(\d+)$/.exec(ep);
+  const m = /^(127\.0\.0\.1|0\.0\.0\.0|\[::1\]|\[::\])?:(\d+)$/.exec(ep);
   return m !== null && Number(m[2]) >= 1 && Number(m[2]) <= 65535;
 }
 

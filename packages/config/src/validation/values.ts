@@ -248,20 +248,29 @@ export function checkHeaderName(
     issues.error('CFG_ERR_INVALID_HEADER_NAME', path, `invalid header name ${show(name)}: ${problem}`);
 }
 
-/** Header operations may not touch pseudo-headers or Host; Envoy refuses those mutations. */
-export function checkHeaderOperations(issues: Issues, path: string, v: unknown): void {
+/**
+ * Header operations may not touch pseudo-headers or Host, which Envoy refuses to mutate, except that
+ * request `set`/`add` of `host` or `:authority` is Istio's way to rewrite the authority.
+ */
+export function checkHeaderOperations(issues: Issues, path: string, v: unknown, request: boolean): void {
   if (!isObj(v)) return;
   for (const op of ['set', 'add'] as const) {
-    for (const [name] of entries(v[op])) checkMutableHeader(issues, at(at(path, op), name), name);
+    for (const [name] of entries(v[op])) checkMutableHeader(issues, at(at(path, op), name), name, request);
   }
   const remove = v['remove'];
   if (Array.isArray(remove))
     remove.forEach((name, i) => {
-      if (typeof name === 'string') checkMutableHeader(issues, at(at(path, 'remove'), i), name);
+      if (typeof name === 'string') checkMutableHeader(issues, at(at(path, 'remove'), i), name, false);
     });
 }
 
-function checkMutableHeader(issues: Issues, path: string, name: string): void {
+export function isAuthorityHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return lower === ':authority' || lower === 'host';
+}
+
+function checkMutableHeader(issues: Issues, path: string, name: string, authorityAllowed: boolean): void {
+  if (authorityAllowed && isAuthorityHeader(name)) return;
   const lower = name.toLowerCase();
   if (lower.startsWith(':') || lower === 'host') {
     issues.error(
@@ -307,13 +316,29 @@ export function checkLabels(issues: Issues, path: string, v: unknown): void {
   }
 }
 
-/** Istio's WorkloadSelector: labels must be present and non-empty. */
-export function checkWorkloadSelector(issues: Issues, path: string, v: unknown): void {
+/**
+ * A WorkloadSelector's labels. Istio only warns when they are empty (the object then applies to every
+ * workload in the namespace) to stay compatible with existing configs; so do we.
+ */
+export function checkWorkloadSelector(issues: Issues, path: string, v: unknown, key = 'labels'): void {
   if (!isObj(v)) return;
-  const labels = v['labels'];
+  const labels = v[key];
   if (!isObj(labels) || Object.keys(labels).length === 0)
-    issues.error('CFG_ERR_MISSING_FIELD', at(path, 'labels'), 'workloadSelector needs at least one label');
-  else checkLabels(issues, at(path, 'labels'), labels);
+    issues.warn(
+      'CFG_WARN_SUSPICIOUS',
+      at(path, key),
+      'workloadSelector has no labels: it selects every workload in the namespace',
+    );
+  else {
+    checkLabels(issues, at(path, key), labels);
+    for (const [k, val] of Object.entries(labels))
+      if (k.includes('*') || (typeof val === 'string' && val.includes('*')))
+        issues.error(
+          'CFG_ERR_INVALID_LABEL',
+          at(at(path, key), k),
+          'wildcards are not supported in workload selectors',
+        );
+  }
 }
 
 // --- addresses -------------------------------------------------------------------------------------

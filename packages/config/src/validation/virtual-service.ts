@@ -16,7 +16,10 @@ import {
   checkRegex,
   checkStringMatch,
   checkWeights,
+  hostProblem,
   INT32_MAX,
+  isAuthorityHeader,
+  isDns1123Label,
 } from './values.js';
 
 const headerOperations = (): Schema => s.obj({ set: stringMap(), add: stringMap(), remove: s.arr(s.str()) });
@@ -195,16 +198,8 @@ export function validateVirtualService(spec: Obj, issues: Issues): void {
     // Istio: "*" would capture every host for every sidecar, so it is only allowed on gateways.
     checkHost(issues, at('spec.hosts', i), h, { wildcard: 'prefix', bareWildcard: !forMesh, allowIp: true });
   });
-  gateways.forEach((g, i) => {
-    if (g === 'mesh') return;
-    const name = g.includes('/') ? g.slice(g.indexOf('/') + 1) : g;
-    if (name === '' || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name))
-      issues.error(
-        'CFG_ERR_INVALID_VALUE',
-        at('spec.gateways', i),
-        `gateway ${JSON.stringify(g)} is not "mesh" or [namespace/]name`,
-      );
-  });
+  checkGateways(issues, 'spec.gateways', spec['gateways']);
+
   const http = arr(spec['http']);
   const tls = arr(spec['tls']);
   const tcp = arr(spec['tcp']);
@@ -253,7 +248,38 @@ function validateL4Match(m: Obj, p: string, issues: Issues): void {
   });
   checkPort(issues, at(p, 'port'), m['port']);
   checkLabels(issues, at(p, 'sourceLabels'), m['sourceLabels']);
+  checkSourceMatch(m, p, issues);
 }
+
+/** "mesh", "namespace/name", or Istio's legacy "name" / FQDN forms. */
+function checkGateways(issues: Issues, path: string, v: unknown): void {
+  arr(v).forEach((g, i) => {
+    if (typeof g !== 'string' || g === 'mesh') return;
+    const slash = g.indexOf('/');
+    const ok =
+      slash < 0
+        ? hostProblem(g, { wildcard: 'none' }) === undefined
+        : isDns1123Label(g.slice(0, slash)) && isDns1123Label(g.slice(slash + 1));
+    if (!ok)
+      issues.error(
+        'CFG_ERR_INVALID_VALUE',
+        at(path, i),
+        `gateway ${JSON.stringify(g)} is not "mesh" or namespace/name`,
+      );
+  });
+}
+
+const CORS_METHODS = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+]);
 
 function validateRouteDestinations(v: unknown, p: string, issues: Issues): void {
   const list = arr(v);
@@ -284,8 +310,11 @@ function validateHttpRoute(r: Obj, p: string, issues: Issues): void {
     );
   if (has('redirect') && has('rewrite'))
     issues.error('CFG_ERR_ONEOF', p, 'rewrite cannot be combined with redirect');
+  if (has('redirect') && has('fault'))
+    issues.error('CFG_ERR_ONEOF', p, 'fault cannot be combined with redirect');
   if (has('mirror') && has('mirrors'))
     issues.error('CFG_ERR_ONEOF', p, 'mirror and mirrors cannot both be set');
+  validateAuthorityRewrite(r, p, issues);
 
   arr(r['match']).forEach((m, i) => {
     if (isObj(m)) validateHttpMatch(m, at(at(p, 'match'), i), issues);
@@ -305,6 +334,26 @@ function validateHttpRoute(r: Obj, p: string, issues: Issues): void {
   if (isObj(r['directResponse'])) {
     const dr = r['directResponse'];
     checkRange(issues, at(at(p, 'directResponse'), 'status'), dr['status'], 200, 599);
+    const body = isObj(dr['body']) ? dr['body'] : {};
+    const size =
+      typeof body['string'] === 'string'
+        ? Buffer.byteLength(body['string'])
+        : typeof body['bytes'] === 'string'
+          ? Math.floor((body['bytes'].length * 3) / 4)
+          : 0;
+    // Istio: bodies travel in every RDS push, so big ones are refused and medium ones warned about.
+    if (size > 1024 * 1024)
+      issues.error(
+        'CFG_ERR_OUT_OF_RANGE',
+        at(at(p, 'directResponse'), 'body'),
+        `body is ${size} bytes, limit 1048576`,
+      );
+    else if (size > 100 * 1024)
+      issues.warn(
+        'CFG_WARN_SUSPICIOUS',
+        at(at(p, 'directResponse'), 'body'),
+        `body is ${size} bytes; large bodies slow every route push`,
+      );
     if (isObj(dr['body']) && dr['body']['string'] !== undefined && dr['body']['bytes'] !== undefined)
       issues.error(
         'CFG_ERR_ONEOF',
@@ -321,8 +370,9 @@ function validateHttpRoute(r: Obj, p: string, issues: Issues): void {
       issues.error('CFG_ERR_MISSING_FIELD', rp, 'rewrite needs uri, authority or uriRegexRewrite');
     if (isObj(rw['uriRegexRewrite'])) {
       const rr = rw['uriRegexRewrite'];
-      if (rr['match'] === undefined)
-        issues.error('CFG_ERR_MISSING_FIELD', at(at(rp, 'uriRegexRewrite'), 'match'), '"match" is required');
+      for (const k of ['match', 'rewrite'])
+        if (typeof rr[k] !== 'string' || rr[k] === '')
+          issues.error('CFG_ERR_MISSING_FIELD', at(at(rp, 'uriRegexRewrite'), k), `"${k}" is required`);
       checkRegex(issues, at(at(rp, 'uriRegexRewrite'), 'match'), rr['match']);
     }
   }
@@ -343,7 +393,20 @@ function validateHttpRoute(r: Obj, p: string, issues: Issues): void {
   validateHeaders(r['headers'], at(p, 'headers'), issues);
 }
 
+/** Conditions HTTP, TLS and TCP matches share. */
+function checkSourceMatch(m: Obj, p: string, issues: Issues): void {
+  const ns = str(m['sourceNamespace']);
+  if (ns !== undefined && !isDns1123Label(ns))
+    issues.error(
+      'CFG_ERR_INVALID_NAME',
+      at(p, 'sourceNamespace'),
+      `sourceNamespace ${JSON.stringify(ns)} is not a DNS-1123 label`,
+    );
+  checkGateways(issues, at(p, 'gateways'), m['gateways']);
+}
+
 function validateHttpMatch(m: Obj, p: string, issues: Issues): void {
+  checkSourceMatch(m, p, issues);
   for (const k of ['uri', 'scheme', 'method', 'authority']) checkStringMatch(issues, at(p, k), m[k]);
   for (const k of ['headers', 'withoutHeaders']) {
     for (const [name, match] of entries(m[k])) {
@@ -375,6 +438,12 @@ function validateRedirect(v: unknown, p: string, issues: Issues): void {
   if (v['port'] !== undefined && v['derivePort'] !== undefined)
     issues.error('CFG_ERR_ONEOF', p, 'only one of port, derivePort may be set');
   checkPort(issues, at(p, 'port'), v['port']);
+  if (typeof v['scheme'] === 'string' && v['scheme'] !== 'http' && v['scheme'] !== 'https')
+    issues.error(
+      'CFG_ERR_INVALID_VALUE',
+      at(p, 'scheme'),
+      `redirect scheme ${JSON.stringify(v['scheme'])} is not "http" or "https"`,
+    );
   const code = v['redirectCode'];
   if (typeof code === 'number' && !REDIRECT_CODES.includes(code))
     issues.error(
@@ -387,6 +456,14 @@ function validateRedirect(v: unknown, p: string, issues: Issues): void {
 function validateRetries(v: unknown, p: string, issues: Issues): void {
   if (!isObj(v)) return;
   checkRange(issues, at(p, 'attempts'), v['attempts'], 0, INT32_MAX);
+  // attempts 0 disables retries; Istio refuses a policy that would then silently do nothing.
+  const extra = ['perTryTimeout', 'retryOn', 'retryRemoteLocalities'].filter((k) => v[k] !== undefined);
+  if (v['attempts'] === 0 && extra.length > 0)
+    issues.error(
+      'CFG_ERR_INVALID_VALUE',
+      at(p, 'attempts'),
+      `attempts is 0 (retries disabled) but ${extra.join(', ')} is set`,
+    );
   checkDuration(issues, at(p, 'perTryTimeout'), v['perTryTimeout']);
   checkDuration(issues, at(p, 'backoff'), v['backoff']);
   const retryOn = str(v['retryOn']);
@@ -411,8 +488,9 @@ function validateFault(v: unknown, p: string, issues: Issues): void {
   if (isObj(v['delay'])) {
     const d = v['delay'];
     const dp = at(p, 'delay');
-    if (d['fixedDelay'] === undefined && d['exponentialDelay'] === undefined)
-      issues.error('CFG_ERR_MISSING_FIELD', at(dp, 'fixedDelay'), '"fixedDelay" is required');
+    // Istio accepts a delay or abort without its value; it injects nothing, which is surely not meant.
+    if (d['fixedDelay'] === undefined)
+      issues.warn('CFG_WARN_SUSPICIOUS', dp, 'delay has no fixedDelay: nothing is injected');
     checkDuration(issues, at(dp, 'fixedDelay'), d['fixedDelay']);
     checkPercent(issues, at(dp, 'percentage'), d['percentage']);
     checkRange(issues, at(dp, 'percent'), d['percent'], 0, 100);
@@ -423,7 +501,8 @@ function validateFault(v: unknown, p: string, issues: Issues): void {
     const kinds = ['httpStatus', 'grpcStatus', 'http2Error'].filter(
       (k) => a[k] !== undefined && a[k] !== null,
     );
-    if (kinds.length === 0) issues.error('CFG_ERR_MISSING_FIELD', ap, 'abort needs httpStatus or grpcStatus');
+    if (kinds.length === 0)
+      issues.warn('CFG_WARN_SUSPICIOUS', ap, 'abort has no httpStatus or grpcStatus: nothing is injected');
     if (kinds.length > 1)
       issues.error(
         'CFG_ERR_ONEOF',
@@ -445,7 +524,18 @@ function validateFault(v: unknown, p: string, issues: Issues): void {
 function validateCors(v: unknown, p: string, issues: Issues): void {
   if (!isObj(v)) return;
   arr(v['allowOrigins']).forEach((m, i) => {
-    checkStringMatch(issues, at(at(p, 'allowOrigins'), i), m);
+    const op = at(at(p, 'allowOrigins'), i);
+    checkStringMatch(issues, op, m);
+    if (isObj(m) && [m['exact'], m['prefix'], m['regex']].includes(''))
+      issues.error('CFG_ERR_INVALID_VALUE', op, 'an allowOrigins match cannot be empty');
+  });
+  arr(v['allowMethods']).forEach((m, i) => {
+    if (typeof m === 'string' && !CORS_METHODS.has(m))
+      issues.error(
+        'CFG_ERR_INVALID_ENUM',
+        at(at(p, 'allowMethods'), i),
+        `${JSON.stringify(m)} is not one of ${[...CORS_METHODS].join(', ')}`,
+      );
   });
   // Envoy's max_age is whole seconds.
   checkDuration(issues, at(p, 'maxAge'), v['maxAge'], { minMs: 1000, allowZero: true, wholeSeconds: true });
@@ -462,6 +552,23 @@ function validateCors(v: unknown, p: string, issues: Issues): void {
 
 function validateHeaders(v: unknown, p: string, issues: Issues): void {
   if (!isObj(v)) return;
-  checkHeaderOperations(issues, at(p, 'request'), v['request']);
-  checkHeaderOperations(issues, at(p, 'response'), v['response']);
+  checkHeaderOperations(issues, at(p, 'request'), v['request'], true);
+  checkHeaderOperations(issues, at(p, 'response'), v['response'], false);
+}
+
+/** Istio: the authority may be rewritten in one place only (rewrite.authority or one request header). */
+function validateAuthorityRewrite(r: Obj, p: string, issues: Issues): void {
+  const places: string[] = [];
+  if (isObj(r['rewrite']) && typeof r['rewrite']['authority'] === 'string')
+    places.push(at(at(p, 'rewrite'), 'authority'));
+  const request = isObj(r['headers']) ? r['headers']['request'] : undefined;
+  for (const op of ['set', 'add'])
+    for (const [name] of entries(isObj(request) ? request[op] : undefined))
+      if (isAuthorityHeader(name)) places.push(at(at(at(at(p, 'headers'), 'request'), op), name));
+  if (places.length > 1)
+    issues.error(
+      'CFG_ERR_ONEOF',
+      places[1] ?? p,
+      `the authority is already rewritten by ${places[0]}; set it in one place only`,
+    );
 }
