@@ -40,6 +40,8 @@ function translateMatch(m: RpcMatch): envoy.extensions.filters.network.dubbo_pro
     if (Object.keys(params).length > 0) method.paramsMatch = params;
     out.method = method;
   }
+  // Envoy's dubbo router matches on the method first; "any method" must be spelled out.
+  out.method ??= { name: { safeRegex: { regex: '.*' } } };
   if (m.attachments && m.attachments.length > 0) {
     out.headers = m.attachments.map((a) => {
       if (a.present !== undefined) return { name: a.name, presentMatch: true, invertMatch: !a.present };
