@@ -1,5 +1,6 @@
 // Golden tests of the pure builders: YAML in (a GoldenTest header, then Istio/Strait config), Envoy
-// JSON out (the proto3 JSON view, Any expanded). UPDATE_GOLDEN=1 rewrites the expected files.
+// JSON out (the proto3 JSON view, Any expanded). UPDATE_GOLDEN=1 rewrites the expected files (then
+// `biome format --write test/golden` formats them; the comparison is on parsed JSON, not text).
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,6 +111,6 @@ describe('networking golden files', () => {
     const text = `${JSON.stringify(out, null, 2)}\n`;
     const golden = join(dir, name.replace(/\.yaml$/, '.json'));
     if (process.env['UPDATE_GOLDEN'] === '1' || !existsSync(golden)) writeFileSync(golden, text);
-    expect(text).toBe(readFileSync(golden, 'utf8'));
+    expect(JSON.parse(text)).toEqual(JSON.parse(readFileSync(golden, 'utf8')));
   });
 });
