@@ -202,7 +202,13 @@ export class DeltaServerState {
             : stale
               ? 'stale'
               : 'unchanged';
-    return this.outcome(kind, change, changed, answers, nack ? request.errorDetail : undefined);
+    return this.outcome(
+      kind,
+      change,
+      changed,
+      answers,
+      answers && !answers.accepted ? request.errorDetail : undefined,
+    );
   }
 
   /**

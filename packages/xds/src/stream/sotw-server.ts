@@ -125,8 +125,23 @@ export class SotwServerState {
         this.lastAcked = { version: versionInfo, nonce };
       }
     }
-    const kind: RequestKind = nack ? 'nack' : changed ? 'subscription-change' : answers ? 'ack' : 'unchanged';
-    return this.outcome(kind, change, versionInfo, changed, answers, nack ? request.errorDetail : undefined);
+    // error_detail only means NACK on a request that answers a response.
+    const rejected = answers !== undefined && !answers.accepted;
+    const kind: RequestKind = rejected
+      ? 'nack'
+      : changed
+        ? 'subscription-change'
+        : answers
+          ? 'ack'
+          : 'unchanged';
+    return this.outcome(
+      kind,
+      change,
+      versionInfo,
+      changed,
+      answers,
+      rejected ? request.errorDetail : undefined,
+    );
   }
 
   /**

@@ -416,3 +416,13 @@ describe('SotW server: responses and syncz', () => {
     });
   });
 });
+
+describe('SotW server: error_detail without a response to answer', () => {
+  it('is not a NACK when the request carries no nonce', () => {
+    const s = server(EDS);
+    s.receive({ typeUrl: EDS, resourceNames: ['c'] });
+    const result = s.receive({ typeUrl: EDS, resourceNames: ['c'], errorDetail: { message: 'x' } });
+    expect(result.kind).toBe('unchanged');
+    expect(s.status().lastNack).toBeUndefined();
+  });
+});
