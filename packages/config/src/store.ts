@@ -68,6 +68,8 @@ export class ConfigStore {
   readonly #rejections = new Map<string, Rejection>();
   readonly #listeners = new Set<ConfigListener>();
   readonly #options: ValidateOptions;
+  /** Files the last sync could not read: everything still loaded from them is a last good version. */
+  #retainedFiles = new Set<string>();
   #revision = 0;
 
   constructor(options: ValidateOptions = {}) {
@@ -143,6 +145,7 @@ export class ConfigStore {
     const batch = this.#validateBatch(inputs);
     const failures = options.failures ?? [];
     const retainFiles = new Set(options.retainFiles ?? []);
+    this.#retainedFiles = retainFiles;
     const keep = new Set<string>();
     const keepSources = new Set<string>();
     for (const r of [...batch.rejected, ...failures]) {
@@ -179,15 +182,22 @@ export class ConfigStore {
     return true;
   }
 
-  /** Keys of objects currently held at a version older than their latest (rejected) input. */
+  /**
+   * Objects held at their last good version: their latest input was rejected, or the file they came
+   * from could not be read in the last sync. Sorted by kind/namespace/name.
+   */
   stale(): ConfigRef[] {
-    const out: ConfigRef[] = [];
+    const keys = new Set<string>();
     for (const r of this.#rejections.values()) {
       if (r.kind === undefined || r.name === undefined) continue;
-      if (this.#objects.has(configKey(r.kind, r.namespace ?? 'default', r.name)))
-        out.push({ kind: r.kind, namespace: r.namespace ?? 'default', name: r.name });
+      const key = configKey(r.kind, r.namespace ?? 'default', r.name);
+      if (this.#objects.has(key)) keys.add(key);
     }
-    return out;
+    for (const [key, e] of this.#objects) if (this.#retainedFiles.has(e.source.file)) keys.add(key);
+    return [...keys].sort().map((key) => {
+      const [kind, namespace, name] = key.split('/');
+      return { kind, namespace, name };
+    });
   }
 
   #validateBatch(inputs: Iterable<ConfigInput>): Omit<ApplyResult, 'changes'> {

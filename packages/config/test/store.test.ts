@@ -133,6 +133,7 @@ describe('ConfigStore', () => {
       });
       expect(store.list('VirtualService')).toHaveLength(2);
       expect(store.rejected()).toEqual([failure]);
+      expect(store.stale()).toEqual([{ kind: 'VirtualService', namespace: 'default', name: 'b' }]);
     });
 
     it("replaces the rejection list with the snapshot's", () => {
