@@ -78,9 +78,10 @@ function infoKey(i: ServiceInfo): string {
 
 /** Digest of an interface set: equal sets (in any order) give equal revisions, as Dubbo's revision does. */
 export function metadataRevision(infos: readonly ServiceInfo[]): string {
-  const canonical = [...infos]
-    .sort((a, b) => (infoKey(a) < infoKey(b) ? -1 : infoKey(a) > infoKey(b) ? 1 : 0))
-    .map((i) =>
+  const canonical = infos
+    .map((i) => [infoKey(i), i] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, i]) =>
       JSON.stringify([
         i.interface,
         i.protocol,

@@ -21,8 +21,11 @@ interface Child {
   readonly czxid: number;
 }
 
-/** Parallel data reads per pass: enough to hide round trips, few enough not to flood the server. */
-const READ_CONCURRENCY = 32;
+/**
+ * Data reads in flight per pass. The client pipelines them on one socket, so a wide window hides the
+ * round trips; the bound keeps one pass from queueing thousands of requests on a busy server.
+ */
+const READ_CONCURRENCY = 256;
 
 export function sortById(list: Iterable<Instance>): Instance[] {
   return [...list].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
