@@ -1,16 +1,18 @@
-// Regenerates test/fixtures/dubbo-java.json with Apache Dubbo's own Java codec.
-// Maven only resolves the classpath; javac compiles the single generator file. The classpath and classes
-// are cached in .interop-cache/ (git-ignored), keyed by a hash of the pom and the source, so a warm run is
-// one JVM start (~1-2 s) and a cold one is bounded by the step timeouts below.
+// Runs Apache Dubbo's own Java codec for the interop test.
+//   node interop/generate.mjs [out.json]          encode the fixture frames (GenFixtures) → test/fixtures/dubbo-java.json
+//   node interop/generate.mjs --decode in out     decode frames @strait/dubbo made (DecodeFrames) → out
+// Maven only resolves the classpath; javac compiles the generator sources directly. The classpath and classes
+// are cached in .interop-cache/ (git-ignored), keyed by a hash of the pom and the sources, so a warm run is
+// one JVM start (~1-2 s) and a cold one is bounded by the step timeouts below (Maven downloads Dubbo once).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const pkg = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const javaDir = join(pkg, 'interop', 'java');
-const source = join(javaDir, 'src', 'main', 'java', 'io', 'strait', 'interop', 'GenFixtures.java');
+const sourceDir = join(javaDir, 'src', 'main', 'java', 'io', 'strait', 'interop');
 const pom = join(javaDir, 'pom.xml');
 const cache = join(pkg, '.interop-cache');
 const classes = join(cache, 'classes');
@@ -18,24 +20,35 @@ const classpathFile = join(cache, 'classpath.txt');
 const keyFile = join(cache, 'key.txt');
 export const fixturePath = join(pkg, 'test', 'fixtures', 'dubbo-java.json');
 
-function run(cmd, args, timeoutMs) {
+class StepError extends Error {
+  constructor(step, message) {
+    super(message);
+    this.step = step;
+  }
+}
+
+function run(step, cmd, args, timeoutMs) {
   const r = spawnSync(cmd, args, { cwd: javaDir, encoding: 'utf8', timeout: timeoutMs });
   if (r.error || r.status !== 0) {
     const why = r.error ? r.error.message : `exit ${r.status}`;
-    throw new Error(
-      `${cmd} ${args.join(' ')} failed (${why})\n${(r.stdout ?? '').slice(-2000)}${(r.stderr ?? '').slice(-4000)}`,
-    );
+    const out = `${(r.stdout ?? '').slice(-2000)}${(r.stderr ?? '').slice(-4000)}`;
+    throw new StepError(step, `${cmd} ${args.slice(0, 3).join(' ')} ... failed (${why})\n${out}`);
   }
   return r.stdout;
 }
 
-/** True when java, javac and mvn are on PATH: CI and developer machines have them. */
-export function toolchainAvailable() {
-  return ['java', 'javac', 'mvn'].every((t) => spawnSync(t, ['-version'], { encoding: 'utf8' }).status === 0);
+function sources() {
+  return readdirSync(sourceDir)
+    .filter((f) => f.endsWith('.java'))
+    .sort()
+    .map((f) => join(sourceDir, f));
 }
 
-export function generate(out = fixturePath) {
-  const key = createHash('sha256').update(readFileSync(pom)).update(readFileSync(source)).digest('hex');
+/** Compiles the interop classes unless the cache is current; returns the java classpath. */
+export function build() {
+  const hash = createHash('sha256').update(readFileSync(pom));
+  for (const s of sources()) hash.update(readFileSync(s));
+  const key = hash.digest('hex');
   const fresh =
     existsSync(keyFile) &&
     readFileSync(keyFile, 'utf8') === key &&
@@ -44,17 +57,70 @@ export function generate(out = fixturePath) {
   if (!fresh) {
     rmSync(cache, { recursive: true, force: true });
     mkdirSync(classes, { recursive: true });
-    run('mvn', ['-q', '-B', 'dependency:build-classpath', `-Dmdep.outputFile=${classpathFile}`], 150_000);
+    run(
+      'maven',
+      'mvn',
+      ['-q', '-B', 'dependency:build-classpath', `-Dmdep.outputFile=${classpathFile}`],
+      150_000,
+    );
     const cp = readFileSync(classpathFile, 'utf8').trim();
-    run('javac', ['-encoding', 'UTF-8', '-nowarn', '-d', classes, '-cp', cp, source], 60_000);
+    run('javac', 'javac', ['-encoding', 'UTF-8', '-nowarn', '-d', classes, '-cp', cp, ...sources()], 90_000);
     writeFileSync(keyFile, key);
   }
-  const cp = `${classes}:${readFileSync(classpathFile, 'utf8').trim()}`;
-  run('java', ['-cp', cp, 'io.strait.interop.GenFixtures', out], 60_000);
+  return `${classes}:${readFileSync(classpathFile, 'utf8').trim()}`;
+}
+
+/** Writes through a temporary file and renames, so concurrent readers never see half a fixture. */
+function atomically(out, write) {
+  const tmp = `${out}.${process.pid}.tmp`;
+  try {
+    write(tmp);
+    renameSync(tmp, out);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
   return out;
+}
+
+/** The workspace's biome, to format the fixture as `biome check` expects (else every regeneration is a diff). */
+function biomeBin() {
+  for (let dir = pkg; dir !== dirname(dir); dir = dirname(dir)) {
+    const bin = join(dir, 'node_modules', '.bin', 'biome');
+    if (existsSync(bin)) return bin;
+  }
+  return undefined;
+}
+
+export function generate(out = fixturePath) {
+  const cp = build();
+  return atomically(out, (tmp) => {
+    run('java', 'java', ['-cp', cp, 'io.strait.interop.GenFixtures', tmp], 60_000);
+    const biome = biomeBin();
+    if (biome !== undefined) {
+      const json = `${tmp}.json`;
+      renameSync(tmp, json);
+      run('format', biome, ['format', '--write', json], 60_000);
+      renameSync(json, tmp);
+    }
+  });
+}
+
+export function decodeWithJava(input, out) {
+  const cp = build();
+  return atomically(out, (tmp) =>
+    run('java', 'java', ['-cp', cp, 'io.strait.interop.DecodeFrames', input, tmp], 60_000),
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const t0 = Date.now();
-  console.log(`wrote ${generate(process.argv[2] ?? fixturePath)} in ${Date.now() - t0} ms`);
+  try {
+    const argv = process.argv.slice(2);
+    const out = argv[0] === '--decode' ? decodeWithJava(argv[1], argv[2]) : generate(argv[0] ?? fixturePath);
+    console.log(`wrote ${out} in ${Date.now() - t0} ms`);
+  } catch (err) {
+    console.error(err.message);
+    // Exit 3 = Maven could not resolve Dubbo (no registry access): the caller may fall back to the fixture.
+    process.exit(err instanceof StepError && err.step === 'maven' ? 3 : 1);
+  }
 }
