@@ -54,7 +54,9 @@ export interface LoadBalancerSettings {
   simple?: SimpleLB;
   consistentHash?: ConsistentHashLB;
   localityLbSetting?: LocalityLoadBalancerSetting;
+  /** Deprecated by Istio in favour of `warmup`. */
   warmupDurationSecs?: Duration;
+  warmup?: { duration?: Duration; minimumPercent?: number; aggression?: number };
 }
 
 export interface ConsistentHashLB {
@@ -72,6 +74,7 @@ export interface HTTPCookie {
   name: string;
   path?: string;
   ttl?: Duration;
+  attributes?: { name: string; value?: string }[];
 }
 
 export interface LocalityLoadBalancerSetting {

@@ -25,7 +25,8 @@ export const metadata = (): Schema =>
 /** Top-level object envelope; `status` is written by controllers and ignored on input. */
 export const envelope = (spec: Schema): Schema =>
   s.obj({
-    apiVersion: req(s.str()),
+    // apiVersion and kind are checked (once) by validate() before the walk.
+    apiVersion: s.str(),
     kind: req(s.str()),
     metadata: req(metadata()),
     spec: req(spec),

@@ -109,11 +109,15 @@ describe('validate', () => {
     [{ ...vs('a'), metadata: { name: 'Bad_Name' } }, 'CFG_ERR_INVALID_NAME', 'metadata.name'],
     [{ ...vs('a'), metadata: {} }, 'CFG_ERR_MISSING_FIELD', 'metadata.name'],
     [{ ...vs('a'), extra: 1 }, 'CFG_ERR_UNKNOWN_FIELD', 'extra'],
+    [{ ...vs('a'), apiVersion: undefined }, 'CFG_ERR_MISSING_FIELD', 'apiVersion'],
     [{ ...vs('a'), spec: 'x' }, 'CFG_ERR_INVALID_TYPE', 'spec'],
   ])('%j -> %s at %j', (doc, code, path) => {
     const result = validate(doc);
     expect(result.ok).toBe(false);
     expect(result.errors).toContainEqual(expect.objectContaining({ code, path }));
+    // Each problem is reported once.
+    const pairs = result.errors.map((e) => `${e.code} ${e.path}`);
+    expect(new Set(pairs).size).toBe(pairs.length);
   });
 
   it('never throws, whatever the shape of the input', () => {
