@@ -79,3 +79,20 @@ describe('parseArgs', () => {
     expect(parseHostPort(':15014')).toEqual({ host: '0.0.0.0', port: 15014 });
   });
 });
+
+describe('openRegistries', () => {
+  it('names a registry by its #fragment, else by its scheme', async () => {
+    const { splitName } = await import('../src/sources/open-registries.js');
+    expect(splitName('zookeeper://zk:2181#zk-main')).toEqual({ url: 'zookeeper://zk:2181', name: 'zk-main' });
+    expect(splitName('embedded://')).toEqual({ url: 'embedded://', name: 'embedded' });
+  });
+
+  it('opens embedded:// and rejects an unknown scheme with PILOT_ERR_REGISTRY', async () => {
+    const { openRegistries } = await import('../src/sources/open-registries.js');
+    const opened = await openRegistries(['embedded://#lab']);
+    expect(opened.list[0]!.kind).toBe('embedded');
+    expect(opened.name).toBe('lab');
+    await opened.close();
+    await expect(openRegistries(['nope://x'])).rejects.toMatchObject({ code: 'PILOT_ERR_REGISTRY' });
+  });
+});

@@ -1,0 +1,103 @@
+// strait-pilot push benchmark: a pilot process, a simulated-proxies process (real gRPC ADS streams),
+// this orchestrator. For SotW and Delta: time to full convergence of N proxies over M services x E
+// endpoints, pilot CPU seconds and peak RSS, p50/p99 latency of one endpoint change to every
+// subscribed proxy, bytes sent per change. Sizes: BENCH_PROXIES, BENCH_SERVICES, BENCH_ENDPOINTS,
+// BENCH_CHANGES, BENCH_DEBOUNCE_MS, BENCH_VARIANTS (sotw,delta). Prints a Markdown table.
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const env = (k, d) => Number(process.env[k] ?? d);
+const proxies = env('BENCH_PROXIES', 300);
+const services = env('BENCH_SERVICES', 50);
+const endpoints = env('BENCH_ENDPOINTS', 10);
+const changes = env('BENCH_CHANGES', 20);
+const debounceAfterMs = env('BENCH_DEBOUNCE_MS', 100);
+const variants = (process.env.BENCH_VARIANTS ?? 'sotw,delta').split(',');
+const here = (f) => fileURLToPath(new URL(f, import.meta.url));
+
+function rpc(child) {
+  let id = 0;
+  return (msg, replyType) => {
+    const myId = ++id;
+    return new Promise((resolve) => {
+      const on = (m) => {
+        if (m.type === replyType && (m.id === undefined || m.id === myId)) {
+          child.off('message', on);
+          resolve(m);
+        }
+      };
+      child.on('message', on);
+      child.send({ ...msg, id: myId });
+    });
+  };
+}
+
+const pct = (xs, p) => {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function run(variant) {
+  const pilot = fork(here('./pilot-proc.mjs'), [JSON.stringify({ services, endpoints, debounceAfterMs })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const [ready] = await once(pilot, 'message');
+  const pilotRpc = rpc(pilot);
+  const clients = fork(here('./clients.mjs'), [JSON.stringify({ address: ready.address, proxies, variant })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await once(clients, 'message');
+  const clientRpc = rpc(clients);
+  let errors = 0;
+  clients.on('message', (m) => {
+    if (m.type === 'error') errors++;
+  });
+  const before = await pilotRpc({ type: 'stats' }, 'stats');
+  const started = await clientRpc({ type: 'start' }, 'started');
+  const converged = await new Promise((resolve) => clients.on('message', (m) => m.type === 'converged' && resolve(m)));
+  const afterConverge = await pilotRpc({ type: 'stats' }, 'stats');
+  await sleep(500);
+
+  const latencies = [];
+  const bytes = [];
+  const messages = [];
+  for (let c = 0; c < changes; c++) {
+    await clientRpc({ type: 'watch' }, 'watching');
+    // Add an endpoint on even rounds, remove it on odd ones: every change touches one service.
+    const service = Math.floor(c / 2) % services;
+    const change = await pilotRpc({ type: 'change', service, address: `10.250.0.${(Math.floor(c / 2) % 250) + 1}` }, 'changed');
+    await sleep(debounceAfterMs + 700);
+    const got = await clientRpc({ type: 'collect' }, 'collected');
+    for (const a of got.arrivals) latencies.push(a - change.at);
+    bytes.push(got.bytes);
+    messages.push(got.messages);
+  }
+  const end = await pilotRpc({ type: 'stats' }, 'stats');
+  clients.send({ type: 'stop' });
+  pilot.send({ type: 'stop' });
+  await Promise.all([once(clients, 'exit'), once(pilot, 'exit')]);
+  return {
+    variant,
+    convergeMs: converged.at - started.at,
+    convergeCpu: afterConverge.cpuSeconds - before.cpuSeconds,
+    changeCpu: end.cpuSeconds - afterConverge.cpuSeconds,
+    peakRss: end.maxRssMiB,
+    p50: pct(latencies, 50),
+    p99: pct(latencies, 99),
+    reached: latencies.length / changes,
+    bytesPerChange: bytes.reduce((a, b) => a + b, 0) / changes,
+    messagesPerChange: messages.reduce((a, b) => a + b, 0) / changes,
+    errors,
+  };
+}
+
+const t0 = Date.now();
+const rows = [];
+for (const v of variants) rows.push(await run(v));
+const f = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+console.log(`\nstrait-pilot bench: ${proxies} proxies, ${services} services x ${endpoints} endpoints, ${changes} endpoint changes, debounce ${debounceAfterMs} ms, ${cpus().length} CPUs, node ${process.version}, ${((Date.now() - t0) / 1000).toFixed(0)} s total\n`);
+console.log('| variant | full convergence | pilot CPU (converge) | pilot CPU (changes) | pilot peak RSS | change → all proxies p50 | p99 | proxies reached / change | bytes sent / change | responses / change | stream errors |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+for (const r of rows) {
+  console.log(`| ${r.variant} | ${f(r.convergeMs)} ms | ${f(r.convergeCpu, 2)} s | ${f(r.changeCpu, 2)} s | ${f(r.peakRss)} MiB | ${f(r.p50, 1)} ms | ${f(r.p99, 1)} ms | ${f(r.reached)} | ${f(r.bytesPerChange)} | ${f(r.messagesPerChange)} | ${r.errors} |`);
+}

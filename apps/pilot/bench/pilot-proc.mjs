@@ -1,0 +1,56 @@
+// The pilot under test, in its own process so its CPU time and peak RSS are its own. Driven over IPC
+// by convergence.bench.mjs: it seeds the embedded registry with M services x E endpoints, serves xDS,
+// and applies endpoint changes on request.
+import { InProcessRegistry, MemoryStore } from '@strait/registry';
+import { Pilot } from '../dist/index.js';
+
+const { services, endpoints, debounceAfterMs } = JSON.parse(process.argv[2]);
+const host = (i) => `svc-${i}.bench.svc.cluster.local`;
+const registry = new InProcessRegistry(new MemoryStore(), { defaultTtlMs: 600_000, sessionTtlMs: 600_000 });
+const config = [];
+for (let i = 0; i < services; i++) {
+  config.push({
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'ServiceEntry',
+    metadata: { name: `svc-${i}`, namespace: 'bench' },
+    spec: { hosts: [host(i)], resolution: 'STATIC', workloadSelector: { labels: { app: `svc-${i}` } }, ports: [{ number: 8080, name: 'http', protocol: 'HTTP' }] },
+  });
+  for (let e = 0; e < endpoints; e++) {
+    await registry.register({ service: host(i), address: `10.${(i >> 8) & 255}.${i & 255}.${e + 1}`, port: 8080, protocol: 'http', labels: { app: `svc-${i}` } });
+  }
+}
+const cpu0 = process.cpuUsage();
+const pilot = await Pilot.start({
+  config,
+  registries: [registry],
+  xdsAddress: { host: '127.0.0.1', port: 0 },
+  debounceAfterMs,
+  debounceMaxMs: 10_000,
+  registryDiscoverEveryMs: 5000,
+  sendQueueLimit: 1024,
+});
+const held = new Map();
+const cpuSeconds = () => {
+  const u = process.cpuUsage(cpu0);
+  return (u.user + u.system) / 1e6;
+};
+process.on('message', async (msg) => {
+  if (msg.type === 'stats') {
+    process.send({ type: 'stats', id: msg.id, cpuSeconds: cpuSeconds(), maxRssMiB: process.resourceUsage().maxRSS / 1024, rssMiB: process.memoryUsage().rss / 2 ** 20, connected: pilot.metrics.get('pilot_xds') });
+  } else if (msg.type === 'change') {
+    const key = `${msg.service}|${msg.address}`;
+    const at = performance.timeOrigin + performance.now();
+    if (held.has(key)) {
+      await held.get(key).deregister();
+      held.delete(key);
+    } else {
+      held.set(key, await registry.register({ service: host(msg.service), address: msg.address, port: 8080, protocol: 'http', labels: { app: `svc-${msg.service}` } }));
+    }
+    process.send({ type: 'changed', id: msg.id, at });
+  } else if (msg.type === 'stop') {
+    await pilot.close();
+    await registry.close();
+    process.exit(0);
+  }
+});
+process.send({ type: 'ready', address: pilot.xdsAddress, startupCpuSeconds: cpuSeconds() });
