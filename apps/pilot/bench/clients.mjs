@@ -18,7 +18,13 @@ const Req = sotw ? D.DiscoveryRequest : D.DeltaDiscoveryRequest;
 const Res = sotw ? D.DiscoveryResponse : D.DeltaDiscoveryResponse;
 
 // Spread streams over a few channels, as many sidecars would use many connections.
-const channels = Array.from({ length: Math.min(16, proxies) }, () => new grpc.Client(address, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': 64 << 20 }));
+const channels = Array.from(
+  { length: Math.min(16, proxies) },
+  () =>
+    new grpc.Client(address, grpc.credentials.createInsecure(), {
+      'grpc.max_receive_message_length': 64 << 20,
+    }),
+);
 let bytesSinceMark = 0;
 let messagesSinceMark = 0;
 let converged = 0;
@@ -38,18 +44,28 @@ function startProxy(i) {
       return r;
     },
   );
-  const node = { id: `sidecar~10.99.${(i >> 8) & 255}.${i & 255}~p${i}.bench~bench.svc.cluster.local`, metadata: { fields: { NAMESPACE: { stringValue: 'bench' } } } };
+  const node = {
+    id: `sidecar~10.99.${(i >> 8) & 255}.${i & 255}~p${i}.bench~bench.svc.cluster.local`,
+    metadata: { fields: { NAMESPACE: { stringValue: 'bench' } } },
+  };
   const got = new Set();
   let edsNames = [];
   let done = false;
   const send = (m) => call.write(m);
   const ack = (r, names) =>
     sotw
-      ? send({ typeUrl: r.typeUrl, versionInfo: r.versionInfo, responseNonce: r.nonce, resourceNames: names ?? [] })
+      ? send({
+          typeUrl: r.typeUrl,
+          versionInfo: r.versionInfo,
+          responseNonce: r.nonce,
+          resourceNames: names ?? [],
+        })
       : send({ typeUrl: r.typeUrl, responseNonce: r.nonce });
   call.on('data', (r) => {
     if (r.typeUrl === CDS && edsNames.length === 0) {
-      const list = sotw ? r.resources.map((a) => envoy.config.cluster.v3.Cluster.decode(a.value).name) : r.resources.map((x) => x.name);
+      const list = sotw
+        ? r.resources.map((a) => envoy.config.cluster.v3.Cluster.decode(a.value).name)
+        : r.resources.map((x) => x.name);
       edsNames = list.filter((n) => n.startsWith('outbound|'));
       ack(r);
       if (sotw) send({ typeUrl: EDS, resourceNames: edsNames });
@@ -91,7 +107,13 @@ process.on('message', (msg) => {
     process.send({ type: 'watching', id: msg.id });
   } else if (msg.type === 'collect') {
     watching = false;
-    process.send({ type: 'collected', id: msg.id, arrivals: [...arrivals], bytes: bytesSinceMark, messages: messagesSinceMark });
+    process.send({
+      type: 'collected',
+      id: msg.id,
+      arrivals: [...arrivals],
+      bytes: bytesSinceMark,
+      messages: messagesSinceMark,
+    });
   } else if (msg.type === 'stop') {
     for (const c of channels) c.close();
     process.exit(0);

@@ -42,10 +42,16 @@ const pct = (xs, p) => {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function run(variant) {
-  const pilot = fork(here('./pilot-proc.mjs'), [JSON.stringify({ services, endpoints, debounceAfterMs })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const pilot = fork(here('./pilot-proc.mjs'), [JSON.stringify({ services, endpoints, debounceAfterMs })], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const [ready] = await once(pilot, 'message');
   const pilotRpc = rpc(pilot);
-  const clients = fork(here('./clients.mjs'), [JSON.stringify({ address: ready.address, proxies, variant })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const clients = fork(
+    here('./clients.mjs'),
+    [JSON.stringify({ address: ready.address, proxies, variant })],
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
   await once(clients, 'message');
   const clientRpc = rpc(clients);
   let errors = 0;
@@ -54,7 +60,9 @@ async function run(variant) {
   });
   const before = await pilotRpc({ type: 'stats' }, 'stats');
   const started = await clientRpc({ type: 'start' }, 'started');
-  const converged = await new Promise((resolve) => clients.on('message', (m) => m.type === 'converged' && resolve(m)));
+  const converged = await new Promise((resolve) =>
+    clients.on('message', (m) => m.type === 'converged' && resolve(m)),
+  );
   const afterConverge = await pilotRpc({ type: 'stats' }, 'stats');
   await sleep(500);
 
@@ -65,7 +73,10 @@ async function run(variant) {
     await clientRpc({ type: 'watch' }, 'watching');
     // Add an endpoint on even rounds, remove it on odd ones: every change touches one service.
     const service = Math.floor(c / 2) % services;
-    const change = await pilotRpc({ type: 'change', service, address: `10.250.0.${(Math.floor(c / 2) % 250) + 1}` }, 'changed');
+    const change = await pilotRpc(
+      { type: 'change', service, address: `10.250.0.${(Math.floor(c / 2) % 250) + 1}` },
+      'changed',
+    );
     await sleep(debounceAfterMs + 700);
     const got = await clientRpc({ type: 'collect' }, 'collected');
     for (const a of got.arrivals) latencies.push(a - change.at);
@@ -95,9 +106,15 @@ const t0 = Date.now();
 const rows = [];
 for (const v of variants) rows.push(await run(v));
 const f = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
-console.log(`\nstrait-pilot bench: ${proxies} proxies, ${services} services x ${endpoints} endpoints, ${changes} endpoint changes, debounce ${debounceAfterMs} ms, ${cpus().length} CPUs, node ${process.version}, ${((Date.now() - t0) / 1000).toFixed(0)} s total\n`);
-console.log('| variant | full convergence | pilot CPU (converge) | pilot CPU (changes) | pilot peak RSS | change → all proxies p50 | p99 | proxies reached / change | bytes sent / change | responses / change | stream errors |');
+console.log(
+  `\nstrait-pilot bench: ${proxies} proxies, ${services} services x ${endpoints} endpoints, ${changes} endpoint changes, debounce ${debounceAfterMs} ms, ${cpus().length} CPUs, node ${process.version}, ${((Date.now() - t0) / 1000).toFixed(0)} s total\n`,
+);
+console.log(
+  '| variant | full convergence | pilot CPU (converge) | pilot CPU (changes) | pilot peak RSS | change → all proxies p50 | p99 | proxies reached / change | bytes sent / change | responses / change | stream errors |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
-  console.log(`| ${r.variant} | ${f(r.convergeMs)} ms | ${f(r.convergeCpu, 2)} s | ${f(r.changeCpu, 2)} s | ${f(r.peakRss)} MiB | ${f(r.p50, 1)} ms | ${f(r.p99, 1)} ms | ${f(r.reached)} | ${f(r.bytesPerChange)} | ${f(r.messagesPerChange)} | ${r.errors} |`);
+  console.log(
+    `| ${r.variant} | ${f(r.convergeMs)} ms | ${f(r.convergeCpu, 2)} s | ${f(r.changeCpu, 2)} s | ${f(r.peakRss)} MiB | ${f(r.p50, 1)} ms | ${f(r.p99, 1)} ms | ${f(r.reached)} | ${f(r.bytesPerChange)} | ${f(r.messagesPerChange)} | ${r.errors} |`,
+  );
 }

@@ -13,10 +13,21 @@ for (let i = 0; i < services; i++) {
     apiVersion: 'networking.istio.io/v1',
     kind: 'ServiceEntry',
     metadata: { name: `svc-${i}`, namespace: 'bench' },
-    spec: { hosts: [host(i)], resolution: 'STATIC', workloadSelector: { labels: { app: `svc-${i}` } }, ports: [{ number: 8080, name: 'http', protocol: 'HTTP' }] },
+    spec: {
+      hosts: [host(i)],
+      resolution: 'STATIC',
+      workloadSelector: { labels: { app: `svc-${i}` } },
+      ports: [{ number: 8080, name: 'http', protocol: 'HTTP' }],
+    },
   });
   for (let e = 0; e < endpoints; e++) {
-    await registry.register({ service: host(i), address: `10.${(i >> 8) & 255}.${i & 255}.${e + 1}`, port: 8080, protocol: 'http', labels: { app: `svc-${i}` } });
+    await registry.register({
+      service: host(i),
+      address: `10.${(i >> 8) & 255}.${i & 255}.${e + 1}`,
+      port: 8080,
+      protocol: 'http',
+      labels: { app: `svc-${i}` },
+    });
   }
 }
 const cpu0 = process.cpuUsage();
@@ -36,7 +47,14 @@ const cpuSeconds = () => {
 };
 process.on('message', async (msg) => {
   if (msg.type === 'stats') {
-    process.send({ type: 'stats', id: msg.id, cpuSeconds: cpuSeconds(), maxRssMiB: process.resourceUsage().maxRSS / 1024, rssMiB: process.memoryUsage().rss / 2 ** 20, connected: pilot.metrics.get('pilot_xds') });
+    process.send({
+      type: 'stats',
+      id: msg.id,
+      cpuSeconds: cpuSeconds(),
+      maxRssMiB: process.resourceUsage().maxRSS / 1024,
+      rssMiB: process.memoryUsage().rss / 2 ** 20,
+      connected: pilot.metrics.get('pilot_xds'),
+    });
   } else if (msg.type === 'change') {
     const key = `${msg.service}|${msg.address}`;
     const at = performance.timeOrigin + performance.now();
@@ -44,7 +62,16 @@ process.on('message', async (msg) => {
       await held.get(key).deregister();
       held.delete(key);
     } else {
-      held.set(key, await registry.register({ service: host(msg.service), address: msg.address, port: 8080, protocol: 'http', labels: { app: `svc-${msg.service}` } }));
+      held.set(
+        key,
+        await registry.register({
+          service: host(msg.service),
+          address: msg.address,
+          port: 8080,
+          protocol: 'http',
+          labels: { app: `svc-${msg.service}` },
+        }),
+      );
     }
     process.send({ type: 'changed', id: msg.id, at });
   } else if (msg.type === 'stop') {
