@@ -119,6 +119,9 @@ class Server implements ZooKeeperServer {
       'admin.enableServer=false',
       '4lw.commands.whitelist=ruok,srvr,mntr,cons,stat,dump',
       'maxClientCnxns=0',
+      // Short ticks make expiry tests fast; a generous ceiling lets a test ask for a session that
+      // outlives a server restart on a loaded machine.
+      'maxSessionTimeout=60000',
       // Keep snapshots cheap: tests write little, and fsync on a shared disk only slows them.
       'forceSync=no',
       '',

@@ -73,6 +73,8 @@ export class ZkConnection extends EventEmitter<ZkConnectionEvents> {
   private closed = false;
   private connectedOnce = false;
   private connected = false;
+  /** Calls awaiting an answer, per client, so an expired client's calls can be failed at once. */
+  private readonly inFlight = new Map<zookeeper.Client, Set<() => void>>();
   /** Set between an expiry and the replacement session's first connect. */
   private renewing = false;
 
@@ -147,6 +149,11 @@ export class ZkConnection extends EventEmitter<ZkConnectionEvents> {
   }
 
   private renewSession(dead: zookeeper.Client): void {
+    // The library never answers requests still queued on an expired client: fail them now (callers
+    // see REG_ERR_UNAVAILABLE and may retry on the new session) instead of at their timeout.
+    const stranded = this.inFlight.get(dead);
+    this.inFlight.delete(dead);
+    for (const fail of stranded ?? []) fail();
     dead.close();
     const next = this.newClient();
     this.client = next;
@@ -160,12 +167,29 @@ export class ZkConnection extends EventEmitter<ZkConnectionEvents> {
     fn: (client: zookeeper.Client, done: (err: unknown, v?: T) => void) => void,
   ): Promise<T> {
     if (this.closed) return Promise.reject(new RegistryError('REG_ERR_CLOSED', what));
+    const client = this.client;
     return new Promise<T>((resolve, reject) => {
+      let calls = this.inFlight.get(client);
+      if (!calls) {
+        calls = new Set();
+        this.inFlight.set(client, calls);
+      }
+      const pending = calls;
+      const settle = (): void => {
+        clearTimeout(timer);
+        pending.delete(fail);
+      };
+      const fail = (): void => {
+        settle();
+        reject(new RegistryError('REG_ERR_UNAVAILABLE', `${what}: session expired`));
+      };
+      pending.add(fail);
       const timer = setTimeout(() => {
+        pending.delete(fail);
         reject(new RegistryError('REG_ERR_TIMEOUT', `${what} after ${this.options.opTimeoutMs} ms`));
       }, this.options.opTimeoutMs);
-      fn(this.client, (err, v) => {
-        clearTimeout(timer);
+      fn(client, (err, v) => {
+        settle();
         if (err) reject(err);
         else resolve(v as T);
       });

@@ -1,6 +1,7 @@
 // The ZooKeeper backend: `zookeeper://host:port[/chroot]?layout=interface|application`.
 // Importing this module registers nothing; the package's one wiring point calls setup().
 import type { Registry, RegistryFactory } from '../../types.js';
+import { registerUrlBackend } from '../../url.js';
 import { parseZooKeeperUrl } from './config.js';
 import { ZooKeeperRegistry } from './registry.js';
 
@@ -16,7 +17,10 @@ export const ZOOKEEPER_SCHEME = 'zookeeper';
 export const createZooKeeperRegistry: RegistryFactory = async (url: URL): Promise<Registry> =>
   ZooKeeperRegistry.connect(parseZooKeeperUrl(url));
 
-/** Registers the backend's factory under its scheme with the package's URL factory. */
-export function setup(register: (scheme: string, factory: RegistryFactory) => void): void {
-  register(ZOOKEEPER_SCHEME, createZooKeeperRegistry);
+/**
+ * Registers `zookeeper://` with the package's URL factory (openRegistry). Multi-host authorities
+ * (`zookeeper://h1:2181,h2:2181/chroot`) arrive as Dubbo's `backup=` parameter.
+ */
+export function setup(): void {
+  registerUrlBackend(ZOOKEEPER_SCHEME, createZooKeeperRegistry);
 }

@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZkConnection } from '../../../src/backends/zookeeper/client.js';
 import { parseZooKeeperUrl } from '../../../src/backends/zookeeper/config.js';
 import { decodeNodeName, parseDubboUrl } from '../../../src/backends/zookeeper/dubbo-url.js';
-import { createZooKeeperRegistry } from '../../../src/backends/zookeeper/index.js';
+import { createZooKeeperRegistry, setup } from '../../../src/backends/zookeeper/index.js';
 import { ZooKeeperRegistry } from '../../../src/backends/zookeeper/registry.js';
 import { isRegistryError } from '../../../src/errors.js';
+import { openRegistry, registeredSchemes } from '../../../src/url.js';
 import { WatchCursor } from '../../contract/watch-cursor.js';
 import { startZooKeeper, type ZooKeeperServer } from '../../helpers/zookeeper-server.js';
 import { startTcpProxy } from './tcp-proxy.js';
@@ -205,7 +206,7 @@ describe('sessions and servers', () => {
 
   it('survives a server restart within the session timeout: same session, no resync, watches keep working', async () => {
     // The JVM takes a few seconds to come back: give calls room to wait for the reconnect.
-    const r = await open('sessionTimeoutMs=4000&opTimeoutMs=20000');
+    const r = await open('sessionTimeoutMs=20000&opTimeoutMs=30000');
     const service = 'com.foo.Restart';
     await r.register({ service, address: '10.3.0.1', port: 20880 });
     const c = new WatchCursor(r.watch(service));
@@ -213,7 +214,7 @@ describe('sessions and servers', () => {
     const session = r.connection.sessionId;
     await zk.restart();
     await r.register({ service, address: '10.3.0.2', port: 20880 });
-    await c.until((x) => x.state.size === 2, 15_000, 'change after restart');
+    await c.until((x) => x.state.size === 2, 30_000, 'change after restart');
     expect(r.connection.sessionId).toBe(session);
     expect(c.events.some((e) => e.type === 'resync')).toBe(false);
   });
@@ -280,5 +281,22 @@ describe('robustness and bounds', () => {
       maxWatchedServices: 4096,
     });
     expect(parseZooKeeperUrl(new URL('zookeeper://a')).connectString).toBe('a:2181');
+  });
+});
+
+describe('URL factory wiring', () => {
+  it('opens zookeeper:// URLs through openRegistry after setup(), multi-host authorities included', async () => {
+    setup();
+    expect(registeredSchemes()).toContain('zookeeper');
+    const r = await openRegistry(`zookeeper://${zk.connectString},127.0.0.1:1/wired?layout=application`);
+    opened.push(r as ZooKeeperRegistry);
+    expect(r).toBeInstanceOf(ZooKeeperRegistry);
+    expect((r as ZooKeeperRegistry).options).toMatchObject({
+      connectString: `${zk.connectString},127.0.0.1:1`,
+      chroot: '/wired',
+      layout: 'application',
+    });
+    await r.register({ service: 'wired-app', address: '10.5.0.1', port: 20880 });
+    expect((await r.list('wired-app')).map((i) => i.id)).toEqual(['10.5.0.1:20880']);
   });
 });
