@@ -1,8 +1,9 @@
-// Interop with Apache Dubbo itself: a real Dubbo 3.3.4 provider (interop/zookeeper/Provider.java, built
+// Interop with Apache Dubbo itself, both directions. A real Dubbo 3.3.4 provider (interop/zookeeper/Provider.java, built
 // with Maven from Maven Central) registers into a real ZooKeeper, in register-mode=all so it writes
 // both layouts, and the TypeScript backend must read exactly what Dubbo wrote. The raw tree is compared
 // with the committed fixture (fixtures/dubbo-3.3.4-provider.json), which the always-on layout tests
-// use; STRAIT_UPDATE_FIXTURES=1 rewrites it from the live run.
+// use; STRAIT_UPDATE_FIXTURES=1 rewrites it from the live run. The other way round, Dubbo's own
+// registry lookup (interop/zookeeper/Lookup.java) must select the providers Strait registers.
 //
 // The build needs java, javac and mvn (and Maven Central once; cached afterwards, < 3 min cold). Without
 // them these tests skip with the reason; STRAIT_REQUIRE_INTEROP=1 turns that skip into a failure (CI).
@@ -14,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAppInstanceNode } from '../../../src/backends/zookeeper/application-layout.js';
 import { ZkConnection } from '../../../src/backends/zookeeper/client.js';
 import { parseZooKeeperUrl } from '../../../src/backends/zookeeper/config.js';
+import { parseDubboUrl } from '../../../src/backends/zookeeper/dubbo-url.js';
 import { decodeProviderNode } from '../../../src/backends/zookeeper/interface-layout.js';
 import { ZooKeeperRegistry } from '../../../src/backends/zookeeper/registry.js';
 import type { Instance } from '../../../src/types.js';
@@ -249,6 +251,65 @@ describe('interop: a real Dubbo 3.3.4 provider registering into ZooKeeper', () =
     expect(await r.applications(DEMO)).toEqual([APP]);
     expect(await r.applications(GREETING)).toEqual([APP]);
     expect(await r.services()).toEqual([APP]);
+  });
+
+  it("Dubbo's own registry lookup selects Strait-registered providers by group, version and enabled", async (ctx) => {
+    if (!classpath) return ctx.skip(skipReason);
+    const r = await open('interface');
+    const svc = 'com.strait.interop.Orders';
+    const base = { service: svc, port: 20880, protocol: 'dubbo' as const, application: 'orders' };
+    await r.register({
+      ...base,
+      address: '10.7.0.1',
+      weight: 40,
+      labels: { version: '1.0.0', group: 'g1' },
+      metadata: { methods: 'get,put' },
+    });
+    await r.register({ ...base, address: '10.7.0.2', labels: { version: '2.0.0', group: 'g1' } });
+    await r.register({
+      ...base,
+      address: '10.7.0.3',
+      health: 'unhealthy',
+      labels: { version: '1.0.0', group: 'g1' },
+    });
+    const out = spawnSync(
+      'java',
+      [
+        '-Xmx256m',
+        '-XX:TieredStopAtLevel=1',
+        '-cp',
+        classpath,
+        'io.strait.interop.Lookup',
+        zk.connectString,
+        svc,
+        'g1',
+        '1.0.0',
+      ],
+      {
+        encoding: 'utf8',
+        timeout: 90_000,
+      },
+    );
+    const lines = out.stdout.trim().split('\n');
+    expect(lines.at(-1), out.stderr.slice(-4000)).toBe('DONE');
+    const urls = lines.slice(0, -1).map((l) => parseDubboUrl(l));
+    expect(urls).toHaveLength(1);
+    const [u] = urls;
+    expect(u?.ok && u.value).toMatchObject({
+      protocol: 'dubbo',
+      host: '10.7.0.1',
+      port: 20880,
+      path: svc,
+      params: {
+        interface: svc,
+        application: 'orders',
+        group: 'g1',
+        version: '1.0.0',
+        weight: '40',
+        methods: 'get,put',
+        side: 'provider',
+      },
+    });
   });
 
   it('sees the provider go away when Dubbo shuts down (interface and application watches)', async (ctx) => {

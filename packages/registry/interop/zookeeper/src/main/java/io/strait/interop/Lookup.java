@@ -1,0 +1,41 @@
+package io.strait.interop;
+
+import java.util.List;
+import org.apache.dubbo.common.URL;
+import org.apache.dubbo.registry.Registry;
+import org.apache.dubbo.registry.RegistryFactory;
+import org.apache.dubbo.rpc.model.ApplicationModel;
+import org.apache.dubbo.rpc.model.FrameworkModel;
+
+/**
+ * The consumer side of interop: asks Dubbo's own ZooKeeper registry (the code a Dubbo consumer runs)
+ * which providers match an interface/group/version, and prints each match's full URL, one per line,
+ * then "DONE". Dubbo applies its own matching (category, interface, group, version, enabled) here,
+ * so a provider Strait registered is listed only if a real Dubbo consumer would select it.
+ *
+ * Usage: Lookup <zkHost:port> <interface> <group or -> <version or ->
+ */
+public final class Lookup {
+  public static void main(String[] args) {
+    if (args.length != 4) {
+      System.err.println("usage: Lookup <zkHost:port> <interface> <group|-> <version|->");
+      System.exit(2);
+    }
+    ApplicationModel app = FrameworkModel.defaultModel().newApplication();
+    app.getApplicationConfigManager().setApplication(new org.apache.dubbo.config.ApplicationConfig("strait-interop-consumer"));
+    RegistryFactory factory = app.getExtensionLoader(RegistryFactory.class).getAdaptiveExtension();
+    Registry registry = factory.getRegistry(URL.valueOf("zookeeper://" + args[0] + "?timeout=15000").setScopeModel(app));
+    StringBuilder q = new StringBuilder("consumer://127.0.0.1/" + args[1] + "?interface=" + args[1]
+        + "&category=providers&check=false&side=consumer");
+    if (!"-".equals(args[2])) q.append("&group=").append(args[2]);
+    if (!"-".equals(args[3])) q.append("&version=").append(args[3]);
+    List<URL> found = registry.lookup(URL.valueOf(q.toString()).setScopeModel(app));
+    for (URL u : found) {
+      if (!"empty".equals(u.getProtocol())) System.out.println(u.toFullString());
+    }
+    System.out.println("DONE");
+    System.out.flush();
+    registry.destroy();
+    System.exit(0);
+  }
+}
