@@ -305,6 +305,8 @@ export class ZooKeeperRegistry implements Registry {
     if (this.closed) return;
     this.metrics.inc('zk_session_expirations');
     this.metrics.core.inc('reconnects');
+    // The server deleted every ephemeral of the old session; they are re-created below.
+    this.metrics.core.inc('lease_expirations', this.held.size);
     this.knownDirs.clear();
     for (const [key, h] of this.held) {
       try {

@@ -195,7 +195,12 @@ describe('sessions and servers', () => {
     expect(resync).toMatchObject({ type: 'resync', reason: 'session-lost' });
     await own.until((x) => x.state.size === 1, 10_000, 'instance back after resync');
     expect(r.connection.sessionId).not.toBe(before);
-    expect(r.metrics.snapshot()).toMatchObject({ zk_session_expirations: 1, zk_reregistrations: 1 });
+    expect(r.metrics.snapshot()).toMatchObject({
+      zk_session_expirations: 1,
+      zk_reregistrations: 1,
+      lease_expirations: 1,
+      zk_registrations_held: 1,
+    });
     // Another client sees it again once the new session re-registered it.
     await theirs.until((x) => x.state.has('10.2.0.1:20880'), 10_000, 'observer sees it restored');
     expect((await observer.list(service)).map((i) => i.id)).toEqual(['10.2.0.1:20880']);
