@@ -42,7 +42,10 @@ const pct = (xs, p) => {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function run(variant) {
+  // BENCH_PILOT_NODE_ARGS="--cpu-prof" profiles the pilot process.
+  const execArgv = (process.env.BENCH_PILOT_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const pilot = fork(here('./pilot-proc.mjs'), [JSON.stringify({ services, endpoints, debounceAfterMs })], {
+    execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const [ready] = await once(pilot, 'message');

@@ -62,3 +62,22 @@ export function proxyFromNode(node: NodeLike | null | undefined): ProxyInfo {
     app: str(fields['APP']) ?? labels['app'] ?? '',
   };
 }
+
+const keys = new WeakMap<ProxyInfo, string>();
+
+/**
+ * What makes two proxies get the same config: type, namespace, app, IPs and labels. Memoized per
+ * proxy object, since it is asked for on every push.
+ */
+export function proxyClassKey(proxy: ProxyInfo): string {
+  let k = keys.get(proxy);
+  if (k === undefined) {
+    const labels = Object.keys(proxy.labels)
+      .sort()
+      .map((l) => `${l}=${proxy.labels[l]}`)
+      .join(',');
+    k = `${proxy.type}|${proxy.namespace}|${proxy.app}|${proxy.ips.join(',')}|${labels}`;
+    keys.set(proxy, k);
+  }
+  return k;
+}

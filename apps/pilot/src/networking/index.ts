@@ -13,7 +13,7 @@ import { inScope } from './scope.js';
 import { buildSidecarRoute } from './sidecar-routes.js';
 
 export { clusterEndpoints } from './endpoints.js';
-export { apiListenerName, clusterName, parseClusterName } from './names.js';
+export { apiListenerName, clusterHost, clusterName, parseClusterName } from './names.js';
 export { inScope, servicesInScope } from './scope.js';
 export { sidecarRouteNames } from './sidecar-routes.js';
 export type { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration };

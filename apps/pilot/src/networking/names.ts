@@ -14,7 +14,24 @@ export function clusterName(direction: Direction, port: number, subset: string, 
   return `${direction}|${port}|${subset}|${host}`;
 }
 
+// Names repeat across every proxy and push; a bounded memo saves re-splitting them.
+const parsed = new Map<string, ClusterKey | undefined>();
+const MAX_PARSED = 100_000;
+
 export function parseClusterName(name: string): ClusterKey | undefined {
+  if (parsed.has(name)) return parsed.get(name);
+  const key = parseUncached(name);
+  if (parsed.size >= MAX_PARSED) parsed.clear();
+  parsed.set(name, key);
+  return key;
+}
+
+/** The host of a cluster name without parsing the rest (hot path of incremental EDS). */
+export function clusterHost(name: string): string {
+  return name.slice(name.lastIndexOf('|') + 1);
+}
+
+function parseUncached(name: string): ClusterKey | undefined {
   const parts = name.split('|');
   if (parts.length !== 4) return undefined;
   const [direction, portText, subset, host] = parts as [string, string, string, string];

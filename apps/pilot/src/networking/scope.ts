@@ -2,7 +2,7 @@
 // way (a Sidecar in the proxy's namespace whose workloadSelector matches; else the namespace's
 // selector-less one; else every service).
 import type { Sidecar } from '@strait/config';
-import type { ProxyInfo } from '../model/proxy.js';
+import { type ProxyInfo, proxyClassKey } from '../model/proxy.js';
 import type { PushContext } from '../model/push-context.js';
 import { labelsMatch, type Service } from '../model/service.js';
 
@@ -41,10 +41,30 @@ export function servicesInScope(ctx: PushContext, proxy: ProxyInfo): Service[] {
   return all.filter((s) => entries.some((e) => egressAdmits(e, s, proxy.namespace)));
 }
 
+// Per context, the hosts each (namespace, labels) sees: computed once, then a set lookup.
+const scopes = new WeakMap<PushContext, Map<string, ReadonlySet<string> | 'all'>>();
+
+function scopeOf(ctx: PushContext, proxy: ProxyInfo): ReadonlySet<string> | 'all' {
+  let byProxy = scopes.get(ctx);
+  if (!byProxy) {
+    byProxy = new Map();
+    scopes.set(ctx, byProxy);
+  }
+  const key = proxyClassKey(proxy);
+  let scope = byProxy.get(key);
+  if (scope === undefined) {
+    const sidecar = sidecarFor(ctx, proxy);
+    const entries = sidecar?.spec.egress?.flatMap((e) => e.hosts);
+    scope =
+      !entries || entries.length === 0 ? 'all' : new Set(servicesInScope(ctx, proxy).map((s) => s.hostname));
+    if (byProxy.size >= 10_000) byProxy.clear();
+    byProxy.set(key, scope);
+  }
+  return scope;
+}
+
 export function inScope(ctx: PushContext, proxy: ProxyInfo, host: string): boolean {
-  const s = ctx.services.get(host);
-  if (!s) return false;
-  const sidecar = sidecarFor(ctx, proxy);
-  const entries = sidecar?.spec.egress?.flatMap((e) => e.hosts);
-  return !entries || entries.length === 0 || entries.some((e) => egressAdmits(e, s, proxy.namespace));
+  if (!ctx.services.has(host)) return false;
+  const scope = scopeOf(ctx, proxy);
+  return scope === 'all' || scope.has(host);
 }

@@ -4,9 +4,10 @@
 import { hash } from 'node:crypto';
 import { envoy } from '@strait/xds';
 import type { ResourceSnapshot, VersionedResource } from '@strait/xds/stream';
-import type { ProxyInfo } from '../model/proxy.js';
+import { type ProxyInfo, proxyClassKey } from '../model/proxy.js';
 import type { PushContext } from '../model/push-context.js';
 import {
+  clusterHost,
   generateClusters,
   generateEndpoints,
   generateListeners,
@@ -43,11 +44,6 @@ function toSnapshot(list: VersionedResource[]): Map<string, VersionedResource> {
 const MAX_CLASSES_PER_CONTEXT = 4096;
 const MAX_EDS_ENTRIES = 200_000;
 
-/** Proxies that get identical config share one cache entry (same namespace, labels, IPs, app). */
-function proxyClass(proxy: ProxyInfo): string {
-  return `${proxy.type}|${proxy.namespace}|${proxy.app}|${proxy.ips.join(',')}|${JSON.stringify(proxy.labels)}`;
-}
-
 export class Generators {
   private byContext = new WeakMap<PushContext, Map<string, Map<string, VersionedResource>>>();
   /** ClusterLoadAssignments survive endpoint-only pushes except for the hosts that changed. */
@@ -75,10 +71,7 @@ export class Generators {
   /** Cluster names of the affected hosts among `names`. */
   affectedClusters(names: Iterable<string>, hosts: ReadonlySet<string>): string[] {
     const out: string[] = [];
-    for (const n of names) {
-      const key = parseClusterName(n);
-      if (key && hosts.has(key.host)) out.push(n);
-    }
+    for (const n of names) if (hosts.has(clusterHost(n))) out.push(n);
     return out;
   }
 
@@ -117,7 +110,7 @@ export class Generators {
       this.byContext.set(ctx, classes);
     }
     const names = [...req.names].sort();
-    const key = `${type}|${proxyClass(proxy)}|${req.wildcard ? '*' : names.join(',')}`;
+    const key = `${type}|${proxyClassKey(proxy)}|${req.wildcard ? '*' : names.join(',')}`;
     let snap = classes.get(key);
     if (!snap) {
       snap = toSnapshot(build());
