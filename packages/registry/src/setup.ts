@@ -2,13 +2,15 @@
 // Nothing registers itself on import.
 import { setup as setupEmbedded } from './backends/embedded/setup.js';
 import { setup as setupEtcd } from './backends/etcd/setup.js';
+import { setup as setupZooKeeper } from './backends/zookeeper/index.js';
 
 /**
- * Registers the built-in backends for openRegistry(): `embedded://`, `etcd://`.
- * ZooKeeper: its engineer adds `setupZooKeeper()` from `./backends/zookeeper/` here (via
- * registerUrlBackend('zookeeper', factory)); `kubernetes://` is not implemented yet.
+ * Registers the built-in backends for openRegistry(): `embedded://`, `etcd://`,
+ * `zookeeper://host:port[/chroot]?layout=interface|application` (Dubbo's layouts);
+ * `kubernetes://` is not implemented yet.
  */
 export function setup(): void {
   setupEmbedded();
   setupEtcd();
+  setupZooKeeper();
 }
