@@ -85,20 +85,39 @@ export function decodeWith<T>(
   }
 }
 
+/**
+ * Optional hand-written paths for hot types. Each returns undefined to leave a message to the
+ * generated code, and must otherwise produce exactly what the generated code would.
+ */
+export interface FastPaths<T> {
+  encode?: (message: unknown) => Uint8Array | undefined;
+  decode?: (bytes: Uint8Array) => T | undefined;
+}
+
 /** Wraps a generated static message class. */
-export function createCodec<T, P = T>(typeName: string, type: StaticMessageType<T, P>): MessageCodec<T, P> {
+export function createCodec<T, P = T>(
+  typeName: string,
+  type: StaticMessageType<T, P>,
+  fast: FastPaths<T> = {},
+): MessageCodec<T, P> {
   const typeUrl = typeUrlOf(typeName);
+  const fastEncode = fast.encode;
+  const fastDecode = fast.decode;
   return {
     typeName,
     typeUrl,
     encode(message: P): Uint8Array {
       try {
-        return type.encode(message).finish();
+        return fastEncode?.(message) ?? type.encode(message).finish();
       } catch (err) {
         throw new XdsEncodeError(typeUrl, describe(err), { cause: err });
       }
     },
     decode(bytes: Uint8Array, options?: DecodeOptions): T {
+      if (fastDecode !== undefined && bytes instanceof Uint8Array) {
+        const done = fastDecode(bytes);
+        if (done !== undefined) return done;
+      }
       return decodeWith(typeName, type as StaticMessageType<T, unknown>, bytes, options);
     },
     toObject(message: T | P): PlainObject {

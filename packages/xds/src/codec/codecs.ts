@@ -3,6 +3,10 @@
 // through the registry.
 import { envoy, google, strait } from '../gen/protos.js';
 import { createCodec, type MessageCodec } from './codec.js';
+import {
+  fastDecodeClusterLoadAssignment,
+  fastEncodeClusterLoadAssignment,
+} from './fast/cluster-load-assignment.js';
 import type * as T from './types.js';
 
 const listener = envoy.config.listener.v3;
@@ -32,6 +36,11 @@ export const ClusterLoadAssignmentCodec: MessageCodec<
 > = createCodec(
   'envoy.config.endpoint.v3.ClusterLoadAssignment',
   envoy.config.endpoint.v3.ClusterLoadAssignment,
+  {
+    // EDS at scale: one message can hold every endpoint of a service (docs/benchmarks/xds-codec.md).
+    encode: fastEncodeClusterLoadAssignment,
+    decode: fastDecodeClusterLoadAssignment,
+  },
 );
 export const SecretCodec: MessageCodec<envoy.extensions.transport_sockets.tls.v3.Secret, T.Secret> =
   createCodec(
