@@ -5,6 +5,12 @@ export { RemoteRegistry, type RemoteRegistryOptions } from './backends/embedded/
 export { type InProcessOptions, InProcessRegistry } from './backends/embedded/in-process.js';
 export { EtcdRegistry, type EtcdRegistryOptions } from './backends/etcd/etcd.js';
 export {
+  createZooKeeperRegistry,
+  parseZooKeeperUrl,
+  type ZooKeeperOptions,
+  ZooKeeperRegistry,
+} from './backends/zookeeper/index.js';
+export {
   type CellPolicy,
   type CellViewEvent,
   cellClosure,

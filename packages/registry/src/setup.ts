@@ -5,9 +5,8 @@ import { setup as setupEtcd } from './backends/etcd/setup.js';
 import { setup as setupZooKeeper } from './backends/zookeeper/index.js';
 
 /**
- * Registers the built-in backends for openRegistry(): `embedded://`, `etcd://`,
- * `zookeeper://host:port[/chroot]?layout=interface|application` (Dubbo's layouts);
- * `kubernetes://` is not implemented yet.
+ * Registers the built-in backends for openRegistry(): `embedded://`, `etcd://`, `zookeeper://`.
+ * `kubernetes://` is not implemented yet (REG_ERR_UNKNOWN_SCHEME).
  */
 export function setup(): void {
   setupEmbedded();

@@ -5,7 +5,7 @@ import { EtcdRegistry } from '../src/backends/etcd/etcd.js';
 import { isRegistryError } from '../src/errors.js';
 import { setup } from '../src/setup.js';
 import type { Registry } from '../src/types.js';
-import { openRegistry, parseRegistryUrl, registerUrlBackend } from '../src/url.js';
+import { openRegistry, parseRegistryUrl, registeredSchemes, registerUrlBackend } from '../src/url.js';
 
 describe('parseRegistryUrl', () => {
   it('parses single and multi-host authorities, paths and parameters', () => {
@@ -63,6 +63,7 @@ describe('openRegistry', () => {
     expect(await open('embedded://')).toBeInstanceOf(InProcessRegistry);
     expect(await open('embedded://127.0.0.1:15080')).toBeInstanceOf(RemoteRegistry);
     expect(await open('etcd://127.0.0.1:2379,127.0.0.1:22379?prefix=/x')).toBeInstanceOf(EtcdRegistry);
+    expect(registeredSchemes()).toEqual(expect.arrayContaining(['embedded', 'etcd', 'zookeeper']));
   });
 
   it('shares one in-process store between embedded:// handles', async () => {
@@ -86,6 +87,7 @@ describe('openRegistry', () => {
       ['embedded://host', 'REG_ERR_INVALID_URL', 'port required'],
       ['consul://h:8500', 'REG_ERR_UNKNOWN_SCHEME', 'no backend for "consul://"'],
       ['kubernetes://', 'REG_ERR_UNKNOWN_SCHEME', 'no backend for "kubernetes://"'],
+      ['zookeeper://zk:2181?layout=flat', 'REG_ERR_INVALID_URL', 'layout=flat'],
     ];
     for (const [raw, code, message] of cases) {
       const err = await failure(raw);
