@@ -12,3 +12,4 @@ export { type ClusterModel, translateCluster } from './model/cluster.js';
 export { type LoadAssignmentModel, translateLoadAssignment } from './model/endpoint.js';
 export { type ListenerModel, translateListener } from './model/listener.js';
 export { type RouteTableModel, translateRouteConfiguration } from './model/route.js';
+export { type ApplyResult, type ProxyOptions, type ServerState, StraitProxy } from './proxy.js';

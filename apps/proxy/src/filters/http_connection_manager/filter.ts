@@ -1,0 +1,476 @@
+// The HTTP connection manager for one filter chain: an HTTP/1.1 server and an h2c server (node's
+// parsers, fed sniffed sockets), connection tracking for drain, hostile-input guards (header size,
+// header timeout, malformed frames: counted, closed cleanly), and the per-request path: route
+// selection, header mutation, fault injection, then the router. Local replies to gRPC requests are
+// trailers-only gRPC errors, as Envoy sends them.
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import http2 from 'node:http2';
+import type net from 'node:net';
+import type { ProxyContext } from '../../context.js';
+import type { TrafficDirection } from '../../model/listener.js';
+import type {
+  RouteModel,
+  RouteTableModel,
+  VirtualHostModel,
+  WeightedClusterModel,
+} from '../../model/route.js';
+import { Http1Downstream } from '../../protocols/http1/downstream.js';
+import { Http2Downstream } from '../../protocols/http2/downstream.js';
+import { type DownstreamExchange, type Headers, headerValue } from '../../protocols/types.js';
+import type { Scope } from '../../stats/store.js';
+import { decideFault } from '../fault/filter.js';
+import { FAULT_STATS } from '../fault/stats.js';
+import { type ForwardResult, Router } from '../router/filter.js';
+import { applyMutations } from '../router/headers.js';
+import { matchRoute, selectVirtualHost } from '../router/route-matcher.js';
+import type { HcmConfig } from './config.js';
+import { istioLabels } from './istio-labels.js';
+import { HCM_STATS } from './stats.js';
+
+const GRPC_STATUS_FOR_HTTP: Record<number, number> = {
+  400: 13,
+  401: 16,
+  403: 7,
+  404: 12,
+  429: 14,
+  502: 14,
+  503: 14,
+  504: 14,
+};
+
+export interface HcmInstanceOptions {
+  listenerName: string;
+  direction: TrafficDirection;
+  /** Headers timeout applied when the HCM sets none: a slowloris guard (ms). */
+  defaultHeadersTimeoutMs: number;
+}
+
+export class HttpConnectionManager {
+  readonly stats: Scope<typeof HCM_STATS>;
+  private readonly faultStats: Scope<typeof FAULT_STATS>;
+  private readonly h1: http.Server;
+  private readonly h2: http2.Http2Server;
+  private readonly router: Router;
+  private readonly h1Sockets = new Set<net.Socket>();
+  private readonly h2Sessions = new Set<http2.ServerHttp2Session>();
+  private readonly busy = new WeakMap<net.Socket, number>();
+  private draining = false;
+  private activeFaults = 0;
+
+  constructor(
+    readonly config: HcmConfig,
+    private readonly ctx: ProxyContext,
+    private readonly opts: HcmInstanceOptions,
+  ) {
+    this.stats = ctx.stats.scope(`http.${config.statPrefix}.`, 'http', HCM_STATS, {
+      envoy_http_conn_manager_prefix: config.statPrefix,
+    });
+    this.faultStats = ctx.stats.scope(`http.${config.statPrefix}.fault.`, 'http_fault', FAULT_STATS, {
+      envoy_http_conn_manager_prefix: config.statPrefix,
+    });
+    this.router = new Router(ctx.clusters, ctx.random);
+    const headersTimeout = config.requestHeadersTimeoutMs || opts.defaultHeadersTimeoutMs;
+    this.h1 = http.createServer(
+      {
+        maxHeaderSize: config.maxRequestHeadersBytes,
+        headersTimeout,
+        requestTimeout: 0,
+        keepAliveTimeout: Math.min(config.idleTimeoutMs, 2 ** 31 - 1),
+        connectionsCheckingInterval: Math.min(1000, Math.max(100, Math.floor(headersTimeout / 4))),
+        requireHostHeader: false,
+        noDelay: true,
+      },
+      (req, res) => {
+        const sock = req.socket;
+        this.busy.set(sock, (this.busy.get(sock) ?? 0) + 1);
+        res.on('close', () => {
+          this.busy.set(sock, (this.busy.get(sock) ?? 1) - 1);
+          if (this.draining && (this.busy.get(sock) ?? 0) === 0) sock.destroySoon?.();
+        });
+        const ex = new Http1Downstream(req, res);
+        if (this.draining) ex.closeConnection = true;
+        this.stats.downstream_rq_http1_total.inc();
+        this.handle(ex);
+      },
+    );
+    this.h1.maxHeadersCount = config.maxHeadersCount;
+    this.h1.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) =>
+      this.onClientError(err, socket),
+    );
+    this.h2 = http2.createServer({
+      maxSessionMemory: 16,
+      maxHeaderListPairs: config.maxHeadersCount * 2,
+      settings: {
+        maxConcurrentStreams: Math.min(config.maxConcurrentStreams, 2 ** 31 - 1),
+        maxHeaderListSize: config.maxRequestHeadersBytes,
+      },
+    });
+    this.h2.on('stream', (stream, headers) => {
+      this.stats.downstream_rq_http2_total.inc();
+      this.handle(new Http2Downstream(stream, headers));
+    });
+    this.h2.on('session', (session: http2.ServerHttp2Session) => {
+      this.h2Sessions.add(session);
+      if (this.draining) session.goaway();
+      session.on('error', () => this.stats.downstream_cx_protocol_error.inc());
+      session.on('frameError', () => this.stats.downstream_cx_protocol_error.inc());
+      session.on('close', () => this.h2Sessions.delete(session));
+      session.setTimeout(Math.min(this.config.idleTimeoutMs, 2 ** 31 - 1), () => session.close());
+    });
+    this.h2.on('sessionError', () => this.stats.downstream_cx_protocol_error.inc());
+  }
+
+  /** Takes a sniffed downstream connection; `peeked` are the bytes already read from it. */
+  accept(socket: net.Socket, peeked: Buffer, h2: boolean): void {
+    this.stats.downstream_cx_total.inc();
+    this.stats.downstream_cx_active.inc();
+    socket.once('close', () => this.stats.downstream_cx_active.dec());
+    socket.on('error', () => {});
+    const useH2 = this.config.codec === 'http2' || (this.config.codec === 'auto' && h2);
+    if (useH2) {
+      this.stats.downstream_cx_http2_total.inc();
+      // http2 reads buffered bytes of the socket itself when it takes it over.
+      if (peeked.length) socket.unshift(peeked);
+      this.h2.emit('connection', socket);
+    } else {
+      this.stats.downstream_cx_http1_total.inc();
+      this.h1Sockets.add(socket);
+      socket.once('close', () => this.h1Sockets.delete(socket));
+      // node:http reads the socket's handle directly; hand it the peeked bytes as a data event.
+      this.h1.emit('connection', socket);
+      if (peeked.length) socket.emit('data', peeked);
+      socket.resume();
+    }
+  }
+
+  private onClientError(err: NodeJS.ErrnoException, socket: net.Socket): void {
+    const code = err.code ?? '';
+    let status = 400;
+    if (code === 'HPE_HEADER_OVERFLOW') {
+      this.stats.downstream_rq_headers_too_large.inc();
+      status = 431;
+    } else if (code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'HPE_HEADERS_TIMEOUT') {
+      this.stats.downstream_rq_header_timeout.inc();
+      status = 408;
+    } else if (code === 'ECONNRESET' || code === 'EPIPE') {
+      socket.destroy();
+      return;
+    } else this.stats.downstream_cx_protocol_error.inc();
+    if (socket.writable && !(socket as net.Socket & { _httpMessage?: unknown })._httpMessage) {
+      socket.end(
+        `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
+      );
+    }
+    socket.destroySoon?.();
+    setTimeout(() => socket.destroy(), 1000).unref();
+  }
+
+  /** Starts draining: HTTP/1 responses get Connection: close (idle ones close now), HTTP/2 gets GOAWAY. */
+  drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    for (const s of this.h1Sockets) {
+      if ((this.busy.get(s) ?? 0) === 0) {
+        this.stats.downstream_cx_drain_close.inc();
+        s.destroy();
+      }
+    }
+    for (const s of this.h2Sessions) {
+      this.stats.downstream_cx_drain_close.inc();
+      s.goaway();
+      s.close();
+    }
+  }
+
+  get connectionCount(): number {
+    return this.h1Sockets.size + this.h2Sessions.size;
+  }
+
+  /** Ends whatever is left (after the drain window). */
+  closeAll(): void {
+    for (const s of this.h1Sockets) s.destroy();
+    for (const s of this.h2Sessions) s.destroy();
+  }
+
+  private routeTable(): RouteTableModel | undefined {
+    const r = this.config.routes;
+    return r.kind === 'inline' ? r.table : this.ctx.routes.get(r.name);
+  }
+
+  private handle(ex: DownstreamExchange): void {
+    const start = performance.now();
+    const startTime = new Date();
+    this.stats.downstream_rq_total.inc();
+    this.stats.downstream_rq_active.inc();
+    const head = ex.head;
+    const h = head.headers;
+    const isGrpc = (headerValue(h, 'content-type') ?? '').startsWith('application/grpc');
+    if (this.config.generateRequestId && h['x-request-id'] === undefined) h['x-request-id'] = randomUUID();
+    h['x-forwarded-proto'] ??= head.scheme;
+    if (this.config.useRemoteAddress) {
+      const prev = headerValue(h, 'x-forwarded-for');
+      h['x-forwarded-for'] = prev ? `${prev}, ${ex.remoteAddress}` : ex.remoteAddress;
+      h['x-envoy-external-address'] = ex.remoteAddress;
+    }
+    let finished = false;
+    let responseHeaders: Headers = {};
+    let routeName = '';
+    const complete = (
+      status: number,
+      flags: string[],
+      cluster: string,
+      upstreamHost: string,
+      grpcStatus?: string,
+    ) => {
+      if (finished) return;
+      finished = true;
+      this.stats.downstream_rq_active.dec();
+      const durationMs = performance.now() - start;
+      this.stats.downstream_rq_time.observe(durationMs);
+      if (flags.includes('DC')) this.stats.downstream_rq_rx_reset.inc();
+      const klass = Math.floor(status / 100);
+      if (klass >= 1 && klass <= 5) this.stats[`downstream_rq_${klass}xx` as 'downstream_rq_2xx'].inc();
+      const flagStr = flags.join(',');
+      this.ctx.istio.recordRequest(
+        istioLabels(
+          this.ctx.node,
+          this.opts.direction,
+          cluster,
+          head.authority,
+          isGrpc ? 'grpc' : 'http',
+          status,
+          grpcStatus,
+          flagStr,
+        ),
+        durationMs,
+        ex.bytesReceived,
+        ex.bytesSent,
+      );
+      if (this.config.accessLogs.length) {
+        this.ctx.accessLog.write(this.config.accessLogs, {
+          startTime,
+          method: head.method,
+          path: head.path,
+          protocol: ex.protocol,
+          responseCode: status,
+          responseFlags: flagStr,
+          bytesReceived: ex.bytesReceived,
+          bytesSent: ex.bytesSent,
+          durationMs,
+          upstreamHost,
+          upstreamCluster: cluster,
+          downstreamRemoteAddress: ex.remoteAddress,
+          downstreamLocalAddress: `${ex.localAddress}:${ex.localPort}`,
+          routeName,
+          ...(grpcStatus === undefined ? {} : { grpcStatus }),
+          requestHeaders: { ...h, host: head.authority },
+          responseHeaders,
+        });
+      }
+    };
+    const localReply = (status: number, body: string, flags: string[], cluster = '', extra: Headers = {}) => {
+      if (ex.headersSent) {
+        ex.reset();
+        complete(status, flags, cluster, '');
+        return;
+      }
+      if (isGrpc) {
+        const g = GRPC_STATUS_FOR_HTTP[status] ?? 2;
+        responseHeaders = {
+          'content-type': 'application/grpc',
+          'grpc-status': String(g),
+          'grpc-message': encodeURIComponent(body),
+          ...extra,
+        };
+        ex.respond(200, responseHeaders, true, false);
+        complete(200, flags, cluster, '', String(g));
+      } else {
+        const buf = Buffer.from(body);
+        responseHeaders = {
+          'content-type': 'text/plain',
+          'content-length': String(buf.length),
+          server: this.config.serverName,
+          ...extra,
+        };
+        ex.respond(status, responseHeaders, buf.length === 0, false);
+        if (buf.length) {
+          ex.write(buf);
+          ex.end();
+        }
+        complete(status, flags, cluster, '');
+      }
+      // Drain any request body so the connection can be reused.
+      ex.resume();
+    };
+    ex.onAbort(() => complete(0, ['DC'], '', ''));
+
+    const table = this.routeTable();
+    const vh = table ? selectVirtualHost(table, head.authority) : undefined;
+    const ct = headerValue(h, 'content-type');
+    const route = vh
+      ? matchRoute(vh, {
+          path: head.path,
+          headers: h,
+          method: head.method,
+          ...(ct === undefined ? {} : { contentType: ct }),
+        })
+      : undefined;
+    if (!table || !vh || !route) {
+      this.stats.no_route.inc();
+      localReply(404, '', ['NR']);
+      return;
+    }
+    routeName = route.name;
+    const action = route.action;
+    if (action.kind === 'direct_response') {
+      this.stats.rq_direct_response.inc();
+      localReply(action.status, action.body, []);
+      return;
+    }
+    if (action.kind === 'redirect') {
+      this.stats.rq_redirect.inc();
+      const host = action.host ?? head.authority;
+      const scheme = action.scheme ?? head.scheme;
+      const path = action.path ?? head.path;
+      localReply(action.status, '', [], '', { location: `${scheme}://${host}${path}` });
+      return;
+    }
+    // Pick the cluster (weighted, or from a header).
+    let target: WeightedClusterModel | undefined;
+    if (action.clusterHeader) {
+      const name = headerValue(h, action.clusterHeader);
+      if (name)
+        target = {
+          name,
+          weight: 1,
+          requestHeadersToAdd: [],
+          requestHeadersToRemove: [],
+          responseHeadersToAdd: [],
+          responseHeadersToRemove: [],
+        };
+    } else if (action.clusters.length === 1) target = action.clusters[0];
+    else {
+      let r = this.ctx.random() * action.totalWeight;
+      for (const c of action.clusters) {
+        r -= c.weight;
+        if (r < 0) {
+          target = c;
+          break;
+        }
+      }
+      target ??= action.clusters.at(-1);
+    }
+    if (!target || !this.ctx.clusters.get(target.name)) {
+      this.stats.no_cluster.inc();
+      localReply(503, 'no healthy upstream', ['NC'], target?.name ?? '');
+      return;
+    }
+    const upstreamHead = { ...head, headers: { ...h } };
+    mutateRequest(upstreamHead.headers, table, vh, route, target);
+    if (action.prefixRewrite !== undefined && route.match.path.kind !== 'regex') {
+      const prefix = route.match.path.value;
+      upstreamHead.path = action.prefixRewrite + head.path.slice(prefix.length);
+    }
+    if (action.hostRewrite) upstreamHead.authority = action.hostRewrite;
+    const clusterName = target.name;
+    const forward = () => {
+      const t0 = performance.now();
+      this.router.forward({
+        ex,
+        head: upstreamHead,
+        route,
+        action,
+        target: target!,
+        mutateResponse: (rh) => {
+          rh['x-envoy-upstream-service-time'] = String(Math.round(performance.now() - t0));
+          mutateResponse(rh, table, vh, route, target!);
+          if (!this.config.serverName || rh['server'] === undefined) rh['server'] = this.config.serverName;
+          if (this.draining && ex.protocol === 'HTTP/1.1') (ex as Http1Downstream).closeConnection = true;
+          responseHeaders = rh;
+        },
+        localReply: (status, body, flags) => localReply(status, body, [...faultFlags, ...flags], clusterName),
+        done: (r: ForwardResult) =>
+          complete(r.status, [...faultFlags, ...r.flags], r.cluster, r.host ? r.host.key : '', r.grpcStatus),
+      });
+    };
+
+    // Fault injection: route-level override, else virtual host, else the HCM's fault filter.
+    const faultFlags: string[] = [];
+    const filterFault = this.config.httpFilters.find((f) => f.kind === 'fault');
+    const fault = route.fault ?? vh.fault ?? (filterFault?.kind === 'fault' ? filterFault.config : undefined);
+    const decision = fault
+      ? decideFault(fault, h, clusterName, this.activeFaults, this.ctx.random)
+      : undefined;
+    if (decision === 'overflow') this.faultStats.faults_overflow.inc();
+    if (!decision || decision === 'overflow') {
+      forward();
+      return;
+    }
+    this.activeFaults++;
+    this.faultStats.active_faults.inc();
+    const release = () => {
+      this.activeFaults--;
+      this.faultStats.active_faults.dec();
+    };
+    const afterDelay = () => {
+      if (finished) {
+        release();
+        return;
+      }
+      release();
+      if (decision.abort) {
+        this.faultStats.aborts_injected.inc();
+        faultFlags.push('FI');
+        if (decision.abort.grpcStatus !== undefined) {
+          responseHeaders = {
+            'content-type': 'application/grpc',
+            'grpc-status': String(decision.abort.grpcStatus),
+            'grpc-message': 'fault%20filter%20abort',
+          };
+          ex.respond(200, responseHeaders, true, false);
+          complete(200, faultFlags, clusterName, '', String(decision.abort.grpcStatus));
+          ex.resume();
+        } else localReply(decision.abort.httpStatus, 'fault filter abort', faultFlags, clusterName);
+        return;
+      }
+      forward();
+    };
+    if (decision.delayMs !== undefined) {
+      this.faultStats.delays_injected.inc();
+      faultFlags.push('DI');
+      // Hold the body while delayed; the router resumes reading when it starts.
+      ex.pause();
+      setTimeout(() => {
+        ex.resume();
+        afterDelay();
+      }, decision.delayMs);
+    } else afterDelay();
+  }
+}
+
+function mutateRequest(
+  h: Headers,
+  table: RouteTableModel,
+  vh: VirtualHostModel,
+  route: RouteModel,
+  wc: WeightedClusterModel,
+): void {
+  applyMutations(h, wc.requestHeadersToRemove, wc.requestHeadersToAdd);
+  applyMutations(h, route.requestHeadersToRemove, route.requestHeadersToAdd);
+  applyMutations(h, vh.requestHeadersToRemove, vh.requestHeadersToAdd);
+  applyMutations(h, table.requestHeadersToRemove, table.requestHeadersToAdd);
+}
+
+function mutateResponse(
+  h: Headers,
+  table: RouteTableModel,
+  vh: VirtualHostModel,
+  route: RouteModel,
+  wc: WeightedClusterModel,
+): void {
+  applyMutations(h, wc.responseHeadersToRemove, wc.responseHeadersToAdd);
+  applyMutations(h, route.responseHeadersToRemove, route.responseHeadersToAdd);
+  applyMutations(h, vh.responseHeadersToRemove, vh.responseHeadersToAdd);
+  applyMutations(h, table.responseHeadersToRemove, table.responseHeadersToAdd);
+}

@@ -1,0 +1,88 @@
+// Listeners by name, updated one at a time: a changed listener on the same address is updated in place
+// (only connections of changed filter chains drain); a moved or removed listener drains and closes.
+import type { ProxyContext } from '../context.js';
+import { stableKey } from '../model/common.js';
+import type { ListenerModel } from '../model/listener.js';
+import type { Scope } from '../stats/store.js';
+import { ActiveListener, type ListenerOptions } from './listener.js';
+import { LISTENER_MANAGER_STATS } from './stats.js';
+
+export class ListenerManager {
+  private readonly active = new Map<string, { listener: ActiveListener; key: string }>();
+  private readonly draining = new Set<ActiveListener>();
+  readonly stats: Scope<typeof LISTENER_MANAGER_STATS>;
+
+  constructor(
+    private readonly ctx: ProxyContext,
+    private readonly opts: ListenerOptions,
+  ) {
+    this.stats = ctx.stats.scope('listener_manager.', 'listener_manager', LISTENER_MANAGER_STATS);
+  }
+
+  /** Adds or updates a listener; resolves once it accepts. Throws ProxyError PROXY_ERR_LISTEN on bind failure. */
+  async addOrUpdate(model: ListenerModel): Promise<'added' | 'updated' | 'unchanged'> {
+    const key = stableKey(model);
+    const cur = this.active.get(model.name);
+    if (cur?.key === key) return 'unchanged';
+    if (cur?.listener.update(model)) {
+      cur.key = key;
+      this.stats.listener_modified.inc();
+      return 'updated';
+    }
+    const l = new ActiveListener(model, this.ctx, this.opts);
+    try {
+      await l.start();
+    } catch (err) {
+      this.stats.listener_create_failure.inc();
+      throw err;
+    }
+    if (cur) this.retire(cur.listener);
+    this.active.set(model.name, { listener: l, key });
+    this.stats.listener_added.inc();
+    this.stats.total_listeners_active.set(this.active.size);
+    return 'added';
+  }
+
+  remove(name: string): void {
+    const cur = this.active.get(name);
+    if (!cur) return;
+    this.active.delete(name);
+    this.retire(cur.listener);
+    this.stats.listener_removed.inc();
+    this.stats.total_listeners_active.set(this.active.size);
+  }
+
+  private retire(l: ActiveListener): void {
+    this.draining.add(l);
+    this.stats.total_listeners_draining.set(this.draining.size);
+    void l.drain(true);
+    const t = setTimeout(() => {
+      l.close();
+      this.draining.delete(l);
+      this.stats.total_listeners_draining.set(this.draining.size);
+    }, this.opts.drainTimeMs + 100);
+    t.unref();
+  }
+
+  get(name: string): ActiveListener | undefined {
+    return this.active.get(name)?.listener;
+  }
+
+  all(): ActiveListener[] {
+    return [...this.active.values()].map((a) => a.listener);
+  }
+
+  /** Drains every listener (admin /drain_listeners, SIGTERM). */
+  async drainAll(graceful: boolean, inboundOnly = false): Promise<void> {
+    const ls = this.all().filter((l) => !inboundOnly || l.model.direction === 'INBOUND');
+    await Promise.all(ls.map((l) => l.drain(graceful)));
+    this.stats.total_listeners_draining.set(ls.length);
+  }
+
+  close(): void {
+    for (const { listener } of this.active.values()) listener.close();
+    for (const l of this.draining) l.close();
+    this.active.clear();
+    this.draining.clear();
+  }
+}

@@ -1,0 +1,260 @@
+// One active listener: a net.Server, protocol sniffing (peek by buffering, then replay), filter chain
+// selection, and the filter chain instances. Updates are in place: chains whose config is unchanged
+// keep their instance and connections; chains that changed or went away drain their connections only.
+import net from 'node:net';
+import type { ProxyContext } from '../context.js';
+import { ProxyError } from '../errors.js';
+import { HttpConnectionManager } from '../filters/http_connection_manager/filter.js';
+import { TcpProxy } from '../filters/tcp_proxy/filter.js';
+import { stableKey } from '../model/common.js';
+import type { FilterChainModel, ListenerModel } from '../model/listener.js';
+import type { Scope } from '../stats/store.js';
+import { selectFilterChain } from './filter-chain-match.js';
+import { SNIFF_BYTES, type Sniffed, sniff } from './sniff.js';
+import { LISTENER_STATS } from './stats.js';
+
+type Instance = HttpConnectionManager | TcpProxy;
+
+interface ChainRuntime {
+  model: FilterChainModel;
+  match: FilterChainModel['match'];
+  key: string;
+  instance: Instance;
+}
+
+export interface ListenerOptions {
+  drainTimeMs: number;
+  defaultHeadersTimeoutMs: number;
+}
+
+/** Hard cap on bytes read while sniffing (a misbehaving client cannot make us buffer more). */
+const MAX_SNIFF_BUFFER = 64;
+
+export class ActiveListener {
+  model: ListenerModel;
+  private server: net.Server | undefined;
+  private chains: ChainRuntime[] = [];
+  private defaultChain: ChainRuntime | undefined;
+  private stats: Scope<typeof LISTENER_STATS> | undefined;
+  private readonly sockets = new Set<net.Socket>();
+  private readonly drainingInstances = new Set<Instance>();
+  draining = false;
+  private drainTimers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    model: ListenerModel,
+    private readonly ctx: ProxyContext,
+    private readonly opts: ListenerOptions,
+  ) {
+    this.model = model;
+    this.buildChains(model);
+  }
+
+  get port(): number {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? a.port : this.model.address.port;
+  }
+
+  get statPrefix(): string {
+    return `listener.${this.model.address.host}_${this.port}.`;
+  }
+
+  async start(): Promise<void> {
+    if (!this.model.bindToPort) return;
+    const server = net.createServer({ pauseOnConnect: false, noDelay: true });
+    server.on('connection', (s) => this.onConnection(s));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err) =>
+        reject(
+          new ProxyError('PROXY_ERR_LISTEN', `listener "${this.model.name}": ${err.message}`, { cause: err }),
+        ),
+      );
+      server.listen({ host: this.model.address.host, port: this.model.address.port, backlog: 1024 }, () =>
+        resolve(),
+      );
+    });
+    server.on('error', () => {});
+    this.server = server;
+    this.stats = this.ctx.stats.scope(this.statPrefix, 'listener', LISTENER_STATS, {
+      envoy_listener_address: `${this.model.address.host}_${this.port}`,
+    });
+  }
+
+  private makeInstance(fc: FilterChainModel): Instance {
+    if (fc.filter.kind === 'http_connection_manager') {
+      return new HttpConnectionManager(fc.filter.config, this.ctx, {
+        listenerName: this.model.name,
+        direction: this.model.direction,
+        defaultHeadersTimeoutMs: this.opts.defaultHeadersTimeoutMs,
+      });
+    }
+    return new TcpProxy(fc.filter.config, this.ctx);
+  }
+
+  private buildChains(model: ListenerModel, reuse: ChainRuntime[] = []): void {
+    const byKey = new Map(reuse.map((c) => [c.key, c]));
+    const used = new Set<ChainRuntime>();
+    const runtime = (fc: FilterChainModel): ChainRuntime => {
+      const key = stableKey({ match: fc.match, filter: fc.filter });
+      const old = byKey.get(key);
+      if (old && !used.has(old)) {
+        used.add(old);
+        return { model: fc, match: fc.match, key, instance: old.instance };
+      }
+      return { model: fc, match: fc.match, key, instance: this.makeInstance(fc) };
+    };
+    this.chains = model.filterChains.map(runtime);
+    this.defaultChain = model.defaultFilterChain ? runtime(model.defaultFilterChain) : undefined;
+    // Chains that disappeared or changed: drain only their connections.
+    for (const old of reuse) if (!used.has(old)) this.drainInstance(old.instance);
+  }
+
+  /** Applies a new config for the same address. Returns false if the address changed (caller replaces). */
+  update(model: ListenerModel): boolean {
+    if (model.address.host !== this.model.address.host || model.address.port !== this.model.address.port) {
+      if (!(this.model.address.port === 0 && model.address.port === 0)) return false;
+    }
+    const old = [...this.chains, ...(this.defaultChain ? [this.defaultChain] : [])];
+    this.model = model;
+    this.buildChains(model, old);
+    return true;
+  }
+
+  private drainInstance(inst: Instance): void {
+    if (this.drainingInstances.has(inst)) return;
+    this.drainingInstances.add(inst);
+    inst.drain();
+    const t = setTimeout(() => {
+      this.drainTimers.delete(t);
+      inst.closeAll();
+      this.drainingInstances.delete(inst);
+    }, this.opts.drainTimeMs);
+    t.unref();
+    this.drainTimers.add(t);
+  }
+
+  private onConnection(socket: net.Socket): void {
+    const stats = this.stats!;
+    if (this.draining) {
+      socket.destroy();
+      return;
+    }
+    stats.downstream_cx_total.inc();
+    stats.downstream_cx_active.inc();
+    this.sockets.add(socket);
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      stats.downstream_cx_active.dec();
+      stats.downstream_cx_destroy.inc();
+    });
+    socket.on('error', () => {});
+    if (!this.model.sniff) {
+      this.dispatch(socket, Buffer.alloc(0), 'tcp');
+      return;
+    }
+    stats.downstream_pre_cx_active.inc();
+    let buf: Buffer = Buffer.alloc(0);
+    let done = false;
+    const finish = (proto: Sniffed) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      stats.downstream_pre_cx_active.dec();
+      socket.removeListener('data', onData);
+      socket.removeListener('end', onEnd);
+      socket.pause();
+      this.dispatch(socket, buf, proto);
+    };
+    const onData = (c: Buffer) => {
+      buf = buf.length === 0 ? c : Buffer.concat([buf, c]);
+      const r = sniff(buf.subarray(0, SNIFF_BYTES));
+      if (r !== 'more') finish(r);
+      else if (buf.length >= MAX_SNIFF_BUFFER) finish('tcp');
+    };
+    const onEnd = () => finish(buf.length ? 'tcp' : 'tcp');
+    const timer = setTimeout(() => {
+      stats.downstream_pre_cx_timeout.inc();
+      // Envoy's continue_on_listener_filters_timeout is off by default: the connection closes.
+      done = true;
+      stats.downstream_pre_cx_active.dec();
+      socket.destroy();
+    }, this.model.sniffTimeoutMs);
+    timer.unref();
+    socket.on('data', onData);
+    socket.on('end', onEnd);
+  }
+
+  private dispatch(socket: net.Socket, peeked: Buffer, proto: Sniffed): void {
+    if (socket.destroyed) return;
+    const info = {
+      destinationIp: socket.localAddress ?? '',
+      destinationPort: socket.localPort ?? 0,
+      sourceIp: socket.remoteAddress ?? '',
+      sourcePort: socket.remotePort ?? 0,
+      transportProtocol: 'raw_buffer',
+      applicationProtocol: proto === 'tcp' ? '' : proto,
+    };
+    const chain = selectFilterChain(this.chains, info) ?? this.defaultChain;
+    if (!chain) {
+      this.stats?.no_filter_chain_match.inc();
+      socket.destroy();
+      return;
+    }
+    const inst = chain.instance;
+    if (inst instanceof HttpConnectionManager) {
+      if (proto !== 'http/1.1' && proto !== 'h2c' && inst.config.codec === 'auto') {
+        // Not HTTP on an HTTP-only chain: count and close cleanly.
+        inst.stats.downstream_cx_protocol_error.inc();
+        socket.destroy();
+        return;
+      }
+      inst.accept(socket, peeked, proto === 'h2c');
+    } else inst.accept(socket, peeked);
+  }
+
+  /** Stops accepting, asks every instance to drain, and closes what is left after the drain window. */
+  async drain(graceful: boolean): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    await new Promise<void>((resolve) => {
+      if (!this.server) return resolve();
+      this.server.close(() => resolve());
+      // close() waits for connections; resolve now, connections are handled below.
+      resolve();
+    });
+    const all = [...this.chains, ...(this.defaultChain ? [this.defaultChain] : [])].map((c) => c.instance);
+    for (const inst of all) inst.drain();
+    const closeAll = () => {
+      for (const inst of all) inst.closeAll();
+      for (const s of this.sockets) {
+        this.stats?.downstream_cx_drain_close.inc();
+        s.destroy();
+      }
+    };
+    if (!graceful) {
+      closeAll();
+      return;
+    }
+    const t = setTimeout(closeAll, this.opts.drainTimeMs);
+    t.unref();
+    this.drainTimers.add(t);
+  }
+
+  get connectionCount(): number {
+    return this.sockets.size;
+  }
+
+  /** Resolves when every connection is gone (or immediately when there are none). */
+  async idle(): Promise<void> {
+    while (this.sockets.size > 0) await new Promise((r) => setTimeout(r, 50));
+  }
+
+  close(): void {
+    this.server?.close();
+    for (const t of this.drainTimers) clearTimeout(t);
+    for (const s of this.sockets) s.destroy();
+    for (const c of this.chains) c.instance.closeAll();
+    this.defaultChain?.instance.closeAll();
+    if (this.stats) this.ctx.stats.removeScope(this.statPrefix);
+  }
+}

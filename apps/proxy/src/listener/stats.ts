@@ -1,0 +1,23 @@
+// Listener and listener manager stats (Envoy's names).
+import { counter, gauge } from '../stats/store.js';
+
+export const LISTENER_STATS = {
+  downstream_cx_total: counter('Connections accepted'),
+  downstream_cx_active: gauge('Connections open'),
+  downstream_cx_destroy: counter('Connections closed'),
+  downstream_pre_cx_active: gauge('Connections still being sniffed'),
+  downstream_pre_cx_timeout: counter(
+    'Connections whose first bytes did not arrive within listener_filters_timeout',
+  ),
+  no_filter_chain_match: counter('Connections no filter chain matched'),
+  downstream_cx_drain_close: counter('Connections closed at the end of a drain'),
+} as const;
+
+export const LISTENER_MANAGER_STATS = {
+  listener_added: counter('Listeners added'),
+  listener_modified: counter('Listeners updated in place'),
+  listener_removed: counter('Listeners removed'),
+  listener_create_failure: counter('Listeners that failed to bind'),
+  total_listeners_active: gauge('Listeners accepting'),
+  total_listeners_draining: gauge('Listeners draining'),
+} as const;

@@ -1,0 +1,86 @@
+// HTTP/1.1 downstream codec: node:http's parser and writer behind DownstreamExchange. The server is fed
+// sockets by the listener after protocol sniffing (server.emit('connection') then the peeked bytes).
+import type http from 'node:http';
+import { cleanHeaders, type DownstreamExchange, type Headers, type RequestHead } from '../types.js';
+
+export class Http1Downstream implements DownstreamExchange {
+  readonly protocol = 'HTTP/1.1' as const;
+  readonly head: RequestHead;
+  bytesReceived = 0;
+  bytesSent = 0;
+  /** Set while the listener drains: the response carries Connection: close. */
+  closeConnection = false;
+
+  constructor(
+    private readonly req: http.IncomingMessage,
+    private readonly res: http.ServerResponse,
+  ) {
+    const authority = req.headers.host ?? '';
+    this.head = {
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      authority,
+      scheme: 'http',
+      headers: cleanHeaders(req.headers),
+    };
+    const te = req.headers['te'];
+    if (typeof te === 'string' && /(^|,)\s*trailers\s*(,|$)/i.test(te)) this.head.headers['te'] = 'trailers';
+    req.on('data', (c: Buffer) => {
+      this.bytesReceived += c.length;
+    });
+  }
+
+  get remoteAddress(): string {
+    return this.req.socket.remoteAddress ?? '';
+  }
+  get localAddress(): string {
+    return this.req.socket.localAddress ?? '';
+  }
+  get localPort(): number {
+    return this.req.socket.localPort ?? 0;
+  }
+  get headersSent(): boolean {
+    return this.res.headersSent;
+  }
+
+  onData(cb: (chunk: Buffer) => void): void {
+    this.req.on('data', cb);
+  }
+  onEnd(cb: (trailers: Headers | undefined) => void): void {
+    this.req.on('end', () => cb(this.req.rawTrailers.length ? cleanHeaders(this.req.trailers) : undefined));
+  }
+  onAbort(cb: () => void): void {
+    this.res.on('close', () => {
+      if (!this.res.writableFinished) cb();
+    });
+  }
+  pause(): void {
+    this.req.pause();
+  }
+  resume(): void {
+    this.req.resume();
+  }
+
+  respond(status: number, headers: Headers, endStream: boolean): void {
+    const h: Record<string, string | string[]> = { ...headers };
+    if (this.closeConnection) h['connection'] = 'close';
+    this.res.writeHead(status, h);
+    if (endStream) this.res.end();
+  }
+  write(chunk: Buffer): boolean {
+    this.bytesSent += chunk.length;
+    return this.res.write(chunk);
+  }
+  onDrain(cb: () => void): void {
+    this.res.on('drain', cb);
+  }
+  end(trailers?: Headers): void {
+    if (trailers && Object.keys(trailers).length > 0 && !this.res.hasHeader('content-length')) {
+      this.res.addTrailers(trailers as Record<string, string>);
+    }
+    this.res.end();
+  }
+  reset(): void {
+    this.res.destroy();
+  }
+}

@@ -1,0 +1,127 @@
+// HTTP/1.1 upstream codec: a keep-alive http.Agent per host, bounded by the cluster's max_connections,
+// counting connections into the cluster's stats and enforcing connect_timeout.
+import http from 'node:http';
+import net from 'node:net';
+import type { ClusterStats } from '../../upstream/cluster.js';
+import {
+  type ConnectionPool,
+  cleanHeaders,
+  type Headers,
+  type RequestHead,
+  type UpstreamEvents,
+  type UpstreamStream,
+} from '../types.js';
+
+export interface PoolOptions {
+  host: string;
+  port: number;
+  connectTimeoutMs: number;
+  maxConnections: number;
+  idleTimeoutMs: number;
+  stats: ClusterStats;
+  onConnection(delta: 1 | -1): void;
+}
+
+export class Http1Pool implements ConnectionPool {
+  readonly protocol = 'http1' as const;
+  private readonly agent: http.Agent;
+
+  constructor(private readonly opts: PoolOptions) {
+    const agent = new http.Agent({
+      keepAlive: true,
+      maxSockets: opts.maxConnections,
+      maxFreeSockets: Math.min(opts.maxConnections, 256),
+      scheduling: 'lifo',
+      timeout: opts.idleTimeoutMs,
+    });
+    // Count every connection and bound connect time; the agent does its own pooling.
+    (agent as unknown as { createConnection: typeof net.createConnection }).createConnection = ((
+      options: net.NetConnectOpts,
+    ) => {
+      const s = net.createConnection(options);
+      s.setNoDelay(true);
+      opts.stats.upstream_cx_total.inc();
+      opts.stats.upstream_cx_active.inc();
+      opts.onConnection(1);
+      const t = setTimeout(() => {
+        opts.stats.upstream_cx_connect_timeout.inc();
+        s.destroy(Object.assign(new Error('upstream connect timeout'), { code: 'ETIMEDOUT' }));
+      }, opts.connectTimeoutMs);
+      s.once('connect', () => clearTimeout(t));
+      s.once('close', () => {
+        clearTimeout(t);
+        opts.stats.upstream_cx_active.dec();
+        opts.stats.upstream_cx_destroy.inc();
+        opts.onConnection(-1);
+      });
+      return s;
+    }) as typeof net.createConnection;
+    this.agent = agent;
+  }
+
+  request(head: RequestHead, ev: UpstreamEvents): UpstreamStream {
+    let connected = false;
+    let done = false;
+    const finish = (fn: () => void) => {
+      if (done) return;
+      done = true;
+      fn();
+    };
+    const headers: Record<string, string | string[]> = { ...head.headers, host: head.authority };
+    const req = http.request({
+      agent: this.agent,
+      host: this.opts.host,
+      port: this.opts.port,
+      method: head.method,
+      path: head.path,
+      headers,
+      setHost: false,
+    });
+    req.on('socket', (s) => {
+      if (s.connecting) {
+        s.once('connect', () => {
+          connected = true;
+          ev.onConnected();
+        });
+      } else {
+        connected = true;
+        ev.onConnected();
+      }
+    });
+    req.on('response', (res) => {
+      ev.onHeaders(res.statusCode ?? 502, cleanHeaders(res.headers), false);
+      res.on('data', (c: Buffer) => ev.onData(c));
+      res.on('end', () =>
+        finish(() => {
+          if (res.rawTrailers.length > 0) ev.onTrailers(cleanHeaders(res.trailers) as Headers);
+          ev.onEnd();
+        }),
+      );
+      res.on('aborted', () => finish(() => ev.onError('reset', new Error('upstream response aborted'))));
+      res.on('error', (err) => finish(() => ev.onError('reset', err)));
+    });
+    req.on('error', (err) => {
+      if (!connected) this.opts.stats.upstream_cx_connect_fail.inc();
+      finish(() => ev.onError(connected ? 'reset' : 'connect-failure', err));
+    });
+    return {
+      write: (chunk) => req.write(chunk),
+      onDrain: (cb) => req.on('drain', cb),
+      end: () => req.end(),
+      abort: () => {
+        done = true;
+        req.destroy();
+      },
+      pause: () => req.socket?.pause(),
+      resume: () => req.socket?.resume(),
+    };
+  }
+
+  close(graceful: boolean): void {
+    // destroy() closes idle sockets; in-flight requests keep theirs when graceful (sockets are not
+    // returned to a destroyed agent's free list, so they close when done).
+    if (graceful) {
+      for (const list of Object.values(this.agent.freeSockets)) for (const s of list ?? []) s.destroy();
+    } else this.agent.destroy();
+  }
+}
