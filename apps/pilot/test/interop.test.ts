@@ -162,8 +162,38 @@ describe('interop with @grpc/grpc-js-xds', () => {
     expect(c.calls).toBe(before);
   });
 
-  it('reports the client on /debug/syncz as acknowledged for all four types', async () => {
-    const sync = await eventually(() => true).then(() => pilot.context());
-    expect(sync.services.has(HOST)).toBe(true);
+  it('keeps the last good config when a bad VirtualService lands, and reports it', async () => {
+    writeFileSync(join(dir, 'route.yaml'), routeYaml(150, 0));
+    await eventually(() => pilot.metrics.get('pilot_total_rejected_configs') > 0, 15_000);
+    const counts = await tally(client, 20);
+    expect(counts.get('a-v1')).toBe(20);
+    const configz = (
+      pilot as unknown as {
+        configz(): { rejected: { file: string; object: string; field: string; reason: string }[] };
+      }
+    ).configz();
+    expect(configz.rejected[0]).toMatchObject({ object: 'VirtualService/test/echo' });
+    expect(configz.rejected[0]!.file).toMatch(/route\.yaml$/);
+    expect(configz.rejected[0]!.field).toMatch(/weight/);
+  });
+
+  it('shows the proxyless client on /debug/syncz with every type acknowledged', async () => {
+    await eventually(() => {
+      const sync = (
+        pilot as unknown as {
+          syncz(): {
+            proxyType: string;
+            types: Record<string, { synced: boolean; lastAckedNonce: string }>;
+          }[];
+        }
+      ).syncz();
+      const c = sync[0];
+      return (
+        c?.proxyType === 'grpc' &&
+        ['lds', 'rds', 'cds', 'eds'].every(
+          (t) => c.types[t]?.synced === true && c.types[t]?.lastAckedNonce !== '',
+        )
+      );
+    }, 5000);
   });
 });

@@ -72,7 +72,10 @@ export class AdsServer {
   private readonly now = () => performance.now();
 
   constructor(private readonly deps: AdsServerDeps) {
-    this.queue = new PushQueue(deps.pushConcurrency, deps.metrics, this.now);
+    this.queue = new PushQueue(deps.pushConcurrency, deps.metrics, this.now, (conn, err) => {
+      deps.log.error('push failed', { conn: conn.id, proxy: conn.proxy?.id, error: err.message });
+      conn.close(13, `internal error: ${err.message}`);
+    });
   }
 
   /** Adds the ADS service to a grpc-js server. */
@@ -88,9 +91,9 @@ export class AdsServer {
   /** Queues a push of `ctx` to every connection (the queue merges and bounds it). */
   pushAll(ctx: PushContext, req: PushRequest): void {
     for (const reason of req.reasons) this.deps.metrics.inc('pilot_push_triggers', { type: reason });
-    for (const conn of this.connections) {
-      if (conn.proxy) this.queue.enqueue(conn, ctx, req);
-    }
+    // Connections that have not sent their first request yet are queued too: the push only moves
+    // them to the new context, so their first answer is not computed from an older one.
+    for (const conn of this.connections) this.queue.enqueue(conn, ctx, req);
   }
 
   /** Resolves when every queued push has been written (tests, benchmarks). */

@@ -21,6 +21,9 @@ export class PushQueue {
     private readonly concurrency: number,
     private readonly metrics: Metrics,
     private readonly now: () => number = () => performance.now(),
+    /** A push that threw (a builder bug): the connection is closed, the others go on. */
+    private readonly onError: (conn: Connection, err: Error) => void = (conn) =>
+      conn.close(13, 'internal error'),
   ) {}
 
   enqueue(conn: Connection, ctx: PushContext, req: PushRequest): void {
@@ -63,7 +66,8 @@ export class PushQueue {
         let done: Promise<void>;
         try {
           done = conn.push(p.ctx, p.req);
-        } catch {
+        } catch (err) {
+          this.onError(conn, err as Error);
           done = Promise.resolve();
         }
         void done.finally(() => {
