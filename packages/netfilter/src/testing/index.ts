@@ -1,0 +1,10 @@
+export {
+  createTestNetns,
+  type NetnsExecOptions,
+  requireRoot,
+  sweepStaleNamespaces,
+  type TestNetns,
+  type TestNetnsOptions,
+  waitForLine,
+  withTestNetns,
+} from './netns.js';

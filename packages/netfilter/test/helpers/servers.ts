@@ -1,0 +1,52 @@
+// Starts the helper scripts inside test namespaces and parses their one-line JSON answers.
+import { join } from 'node:path';
+import type { TestNetns } from '../../src/testing/index.js';
+import { waitForLine } from '../../src/testing/index.js';
+
+const helpers = import.meta.dirname;
+
+export interface Report {
+  readonly server: string;
+  readonly original?: { address: string; port: number; family: number } | null;
+  readonly error?: string;
+  readonly local: { address: string; port: number };
+}
+
+/** A capture server (see capture-server.mjs) listening in the pod namespace, or the peer's. */
+export async function startServer(
+  ns: TestNetns,
+  label: string,
+  host: string,
+  port: number,
+  options: { peer?: boolean } = {},
+): Promise<void> {
+  const child = ns.spawn(
+    [process.execPath, join(helpers, 'capture-server.mjs'), label, host, String(port)],
+    options,
+  );
+  await waitForLine(child, /^listening /, 10_000);
+}
+
+/**
+ * Connects from a namespace (the pod's unless `peer`), optionally as uid/gid, and returns the server's
+ * report; the status and stderr are in the thrown error when the connection fails.
+ */
+export async function connectFrom(
+  ns: TestNetns,
+  host: string,
+  port: number,
+  options: { peer?: boolean; uid?: number; gid?: number } = {},
+): Promise<Report> {
+  const owner = options.uid === undefined ? [] : [String(options.uid), String(options.gid ?? options.uid)];
+  const result = await ns.exec(
+    [process.execPath, join(helpers, 'connect.mjs'), host, String(port), ...owner],
+    {
+      peer: options.peer === true,
+      timeoutMs: 15_000,
+    },
+  );
+  if (result.status !== 0) {
+    throw new Error(`connect ${host}:${port} failed (status ${result.status}): ${result.stderr.trim()}`);
+  }
+  return JSON.parse(result.stdout) as Report;
+}

@@ -1,0 +1,137 @@
+import { closeSync, openSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  apply,
+  buildRules,
+  getOriginalDestination,
+  getOriginalDestinationFromFd,
+  isOriginalDstSupported,
+  NetfilterError,
+  socketFd,
+} from '../src/index.js';
+import { createTestNetns, requireRoot, type TestNetns } from '../src/testing/index.js';
+import { connectFrom, startServer } from './helpers/servers.js';
+
+describe('getOriginalDestination without interception', () => {
+  it('loads the N-API addon in this Node', () => {
+    expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(20);
+    expect(isOriginalDstSupported()).toBe(true);
+  });
+
+  it('returns undefined for a connection no NAT rule touched', async () => {
+    const server = createServer();
+    const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const client = connect(port, '127.0.0.1');
+    try {
+      const socket = await accepted;
+      expect(getOriginalDestination(socket)).toBeUndefined();
+      socket.destroy();
+      expect(() => getOriginalDestination(socket)).toThrow(
+        expect.objectContaining({ code: 'NETFILTER_ERR_NO_FD' }) as Error,
+      );
+    } finally {
+      client.destroy();
+      server.close();
+    }
+  });
+
+  it('names the errno when the fd is not a socket', () => {
+    const fd = openSync(import.meta.filename, 'r');
+    try {
+      getOriginalDestinationFromFd(fd);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(NetfilterError);
+      expect(err).toMatchObject({ code: 'NETFILTER_ERR_ORIGINAL_DST', errnoName: 'ENOTSOCK' });
+      expect((err as Error).message).toMatch(/ENOTSOCK \(errno \d+\)/);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('reports a socket without a handle as NETFILTER_ERR_NO_FD', () => {
+    const socket = connect({ port: 1, host: '127.0.0.1', lookup: () => {} });
+    socket.on('error', () => {});
+    socket.destroy();
+    expect(() => socketFd(socket)).toThrow(/no handle/);
+  });
+});
+
+// The real thing: rules installed in a namespace, a Node listener on 15001 reading the original
+// destination through the built addon.
+describe('REDIRECT to 15001/15006 in a network namespace', () => {
+  let ns: TestNetns;
+
+  beforeAll(async () => {
+    requireRoot(); // fails the suite with NETFILTER_ERR_NOT_ROOT; never a silent skip
+    ns = await createTestNetns();
+    await apply(buildRules({ proxyUids: [1337], proxyGids: [1337], ipv6: true }), { netns: ns.name });
+    // '::' is dual-stack: IPv4 connections arrive as v4-mapped sockets, which the addon must handle.
+    await startServer(ns, 'outbound', '::', 15001);
+    await startServer(ns, 'inbound', '::', 15006);
+    await startServer(ns, 'agent', '::', 15020);
+    await startServer(ns, 'peer', '::', 8080, { peer: true });
+  });
+
+  afterAll(async () => {
+    await ns?.destroy();
+  });
+
+  it('captures an outbound connection and reads its IPv4 original destination', async () => {
+    const report = await connectFrom(ns, ns.peerAddress, 8080);
+    expect(report.server).toBe('outbound');
+    expect(report.original).toEqual({ address: ns.peerAddress, port: 8080, family: 4 });
+  });
+
+  it('captures connections to addresses nobody has (TEST-NET-3)', async () => {
+    const report = await connectFrom(ns, '203.0.113.7', 9090);
+    expect(report).toMatchObject({
+      server: 'outbound',
+      original: { address: '203.0.113.7', port: 9090, family: 4 },
+    });
+  });
+
+  it('reads the IPv6 original destination (IP6T_SO_ORIGINAL_DST)', async () => {
+    const report = await connectFrom(ns, ns.peerAddress6, 8080);
+    expect(report).toMatchObject({
+      server: 'outbound',
+      original: { address: ns.peerAddress6, port: 8080, family: 6 },
+    });
+  });
+
+  it('does not capture the proxy uid: its connection reaches the real destination', async () => {
+    const report = await connectFrom(ns, ns.peerAddress, 8080, { uid: 1337, gid: 1337 });
+    expect(report.server).toBe('peer');
+  });
+
+  it('does not capture the proxy gid under another uid', async () => {
+    const report = await connectFrom(ns, ns.peerAddress, 8080, { uid: 4242, gid: 1337 });
+    expect(report.server).toBe('peer');
+  });
+
+  it('captures any other non-root uid', async () => {
+    const report = await connectFrom(ns, ns.peerAddress, 8080, { uid: 4242, gid: 4242 });
+    expect(report).toMatchObject({ server: 'outbound', original: { address: ns.peerAddress, port: 8080 } });
+  });
+
+  it('returns undefined for a client that connects to 15001 directly', async () => {
+    const report = await connectFrom(ns, '127.0.0.1', 15001);
+    expect(report).toMatchObject({ server: 'outbound', original: null });
+  });
+
+  it('captures inbound connections to 15006 with the pod address as original destination', async () => {
+    const report = await connectFrom(ns, ns.address, 9080, { peer: true });
+    expect(report).toMatchObject({
+      server: 'inbound',
+      original: { address: ns.address, port: 9080, family: 4 },
+    });
+  });
+
+  it('leaves excluded inbound ports (15020) alone', async () => {
+    const report = await connectFrom(ns, ns.address, 15020, { peer: true });
+    expect(report).toMatchObject({ server: 'agent', original: null });
+  });
+});
