@@ -6,7 +6,7 @@
 // one JVM start (~1-2 s) and a cold one is bounded by the step timeouts below (Maven downloads Dubbo once).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,9 +15,6 @@ const javaDir = join(pkg, 'interop', 'java');
 const sourceDir = join(javaDir, 'src', 'main', 'java', 'io', 'strait', 'interop');
 const pom = join(javaDir, 'pom.xml');
 const cache = join(pkg, '.interop-cache');
-const classes = join(cache, 'classes');
-const classpathFile = join(cache, 'classpath.txt');
-const keyFile = join(cache, 'key.txt');
 export const fixturePath = join(pkg, 'test', 'fixtures', 'dubbo-java.json');
 
 class StepError extends Error {
@@ -44,30 +41,45 @@ function sources() {
     .map((f) => join(sourceDir, f));
 }
 
-/** Compiles the interop classes unless the cache is current; returns the java classpath. */
+/**
+ * Compiles the interop classes unless the cache is current; returns the java classpath.
+ * Each pom+sources hash gets its own directory, built under a temporary name and renamed into place, so
+ * test files that run in parallel never see (or delete) a half-built cache.
+ */
 export function build() {
   const hash = createHash('sha256').update(readFileSync(pom));
   for (const s of sources()) hash.update(readFileSync(s));
-  const key = hash.digest('hex');
-  const fresh =
-    existsSync(keyFile) &&
-    readFileSync(keyFile, 'utf8') === key &&
-    existsSync(classpathFile) &&
-    existsSync(classes);
-  if (!fresh) {
-    rmSync(cache, { recursive: true, force: true });
-    mkdirSync(classes, { recursive: true });
-    run(
-      'maven',
-      'mvn',
-      ['-q', '-B', 'dependency:build-classpath', `-Dmdep.outputFile=${classpathFile}`],
-      150_000,
-    );
-    const cp = readFileSync(classpathFile, 'utf8').trim();
-    run('javac', 'javac', ['-encoding', 'UTF-8', '-nowarn', '-d', classes, '-cp', cp, ...sources()], 90_000);
-    writeFileSync(keyFile, key);
+  const key = hash.digest('hex').slice(0, 16);
+  const dir = join(cache, key);
+  const classpathFile = join(dir, 'classpath.txt');
+  if (!existsSync(classpathFile)) {
+    const tmp = join(cache, `${key}.tmp-${process.pid}`);
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(join(tmp, 'classes'), { recursive: true });
+    try {
+      const tmpCp = join(tmp, 'classpath.txt.partial');
+      run('maven', 'mvn', ['-q', '-B', 'dependency:build-classpath', `-Dmdep.outputFile=${tmpCp}`], 150_000);
+      const cp = readFileSync(tmpCp, 'utf8').trim();
+      run(
+        'javac',
+        'javac',
+        ['-encoding', 'UTF-8', '-nowarn', '-d', join(tmp, 'classes'), '-cp', cp, ...sources()],
+        90_000,
+      );
+      renameSync(tmpCp, join(tmp, 'classpath.txt'));
+      try {
+        renameSync(tmp, dir);
+      } catch {
+        // Another process finished the same build first: use theirs.
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+    for (const old of readdirSync(cache)) {
+      if (old !== key && !old.includes('.tmp-')) rmSync(join(cache, old), { recursive: true, force: true });
+    }
   }
-  return `${classes}:${readFileSync(classpathFile, 'utf8').trim()}`;
+  return `${join(dir, 'classes')}:${readFileSync(classpathFile, 'utf8').trim()}`;
 }
 
 /** Writes through a temporary file and renames, so concurrent readers never see half a fixture. */
@@ -112,12 +124,27 @@ export function decodeWithJava(input, out) {
   );
 }
 
+/** The java command line that runs a main class of the interop sources (for long-running peers). */
+export function javaCommand(mainClass, ...args) {
+  // IPv4 only: with IPv6 on, Dubbo may pick a non-loopback v6 address for "localhost".
+  return [
+    'java',
+    ['-Djava.net.preferIPv4Stack=true', '-cp', build(), `io.strait.interop.${mainClass}`, ...args],
+  ];
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const t0 = Date.now();
   try {
     const argv = process.argv.slice(2);
-    const out = argv[0] === '--decode' ? decodeWithJava(argv[1], argv[2]) : generate(argv[0] ?? fixturePath);
-    console.log(`wrote ${out} in ${Date.now() - t0} ms`);
+    if (argv[0] === '--command') {
+      // Prints the java command line (JSON) for a main class: the SDK interop test spawns it itself.
+      console.log(JSON.stringify(javaCommand(argv[1], ...argv.slice(2))));
+    } else {
+      const out =
+        argv[0] === '--decode' ? decodeWithJava(argv[1], argv[2]) : generate(argv[0] ?? fixturePath);
+      console.log(`wrote ${out} in ${Date.now() - t0} ms`);
+    }
   } catch (err) {
     console.error(err.message);
     // Exit 3 = Maven could not resolve Dubbo (no registry access): the caller may fall back to the fixture.
