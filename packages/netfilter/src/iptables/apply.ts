@@ -88,7 +88,7 @@ export async function saveNat(
   return (await runChecked(options.run ?? runCommand, full, { timeoutMs: timeout(options) })).stdout;
 }
 
-/** True when every entry jump and chain in `rules` is present (a cheap "is interception on?" check). */
+/** True when every entry jump `rules` wants is present: a cheap "is interception on?" (chain contents unchecked). */
 export async function isApplied(rules: InterceptionRules, options: ApplyOptions = {}): Promise<boolean> {
   for (const { binary, args } of rules.apply) {
     const [op, chain, ...rest] = tableArgs(args);
