@@ -50,11 +50,12 @@ function seLocality(text: string | undefined): ServiceEndpoint['locality'] {
 
 export function endpointFromInstance(i: Instance): ServiceEndpoint {
   return {
+    id: i.id,
     address: i.address,
     port: i.port,
     labels: i.labels,
     weight: i.weight,
-    healthy: i.health === 'healthy',
+    health: i.health,
     locality: {
       region: i.labels['region'] ?? '',
       zone: i.labels['zone'] ?? '',
@@ -112,13 +113,15 @@ export function buildPushContext(input: PushContextInput): PushContext {
       for (const we of obj.spec.endpoints ?? []) {
         if (!we.address) continue;
         for (const p of ports) {
+          const port = we.ports?.[p.name] ?? p.targetPort ?? p.number;
           eps.push({
+            id: `${we.address}:${port}`,
             address: we.address,
-            port: we.ports?.[p.name] ?? p.targetPort ?? p.number,
+            port,
             servicePort: p.number,
             labels: we.labels ?? {},
             weight: we.weight && we.weight > 0 ? we.weight : 1,
-            healthy: true,
+            health: 'healthy',
             locality: seLocality(we.locality),
           });
         }

@@ -31,6 +31,8 @@ export interface Locality {
 
 /** One endpoint of a service. */
 export interface ServiceEndpoint {
+  /** Unique within the service (the registry instance id, or `address:port`). */
+  readonly id: string;
   readonly address: string;
   readonly port: number;
   /**
@@ -40,7 +42,7 @@ export interface ServiceEndpoint {
   readonly servicePort?: number;
   readonly labels: Readonly<Record<string, string>>;
   readonly weight: number;
-  readonly healthy: boolean;
+  readonly health: 'healthy' | 'unhealthy' | 'draining';
   readonly locality: Locality;
 }
 

@@ -1,18 +1,20 @@
-// EDS: one ClusterLoadAssignment per outbound cluster name, endpoints grouped by locality (weight =
-// sum of endpoint weights, as grpc-js-xds and Envoy's locality-weighted LB want it). Pure.
-import { envoy } from '@strait/xds';
+// EDS: one ClusterLoadAssignment per outbound cluster name. The instances → ClusterLoadAssignment
+// mapping is @strait/registry's toClusterLoadAssignment, the same one a scale-out proxy runs, so both
+// architectures feed identical data (localities from region/zone/cell labels, locality weight = sum
+// of endpoint weights, labels as envoy.lb metadata for subset load balancing). Pure.
+import { isIP } from 'node:net';
+import { type Instance, toClusterLoadAssignment } from '@strait/registry';
+import type { envoy } from '@strait/xds';
 import type { PushContext } from '../model/push-context.js';
 import { endpointsForPort, labelsMatch, type ServiceEndpoint } from '../model/service.js';
 import { parseClusterName } from './names.js';
 
 export type ClusterLoadAssignment = envoy.config.endpoint.v3.ClusterLoadAssignment.$Properties;
-type LocalityLbEndpoints = envoy.config.endpoint.v3.LocalityLbEndpoints.$Properties;
-const HealthStatus = envoy.config.core.v3.HealthStatus;
 
 /** Endpoints of a cluster, or undefined when the cluster is unknown (service/port/subset absent). */
 export function clusterEndpoints(ctx: PushContext, name: string): ServiceEndpoint[] | undefined {
   const key = parseClusterName(name);
-  if (key?.direction !== 'outbound') return undefined;
+  if (!key || key.direction !== 'outbound') return undefined;
   const service = ctx.services.get(key.host);
   const port = service?.ports.find((p) => p.number === key.port);
   if (!service || !port) return undefined;
@@ -27,41 +29,41 @@ export function clusterEndpoints(ctx: PushContext, name: string): ServiceEndpoin
   );
 }
 
-function localityKey(e: ServiceEndpoint): string {
-  return `${e.locality.region}/${e.locality.zone}/${e.locality.subZone}`;
+function asInstance(host: string, e: ServiceEndpoint): Instance {
+  const labels: Record<string, string> = { ...e.labels };
+  if (e.locality.region) labels['region'] = e.locality.region;
+  if (e.locality.zone) labels['zone'] = e.locality.zone;
+  if (e.locality.subZone) labels['cell'] = e.locality.subZone;
+  return {
+    id: e.id,
+    service: host,
+    address: e.address,
+    port: e.port,
+    protocol: 'tcp',
+    weight: e.weight,
+    health: e.health,
+    labels,
+    application: host,
+    interfaces: [],
+    metadata: {},
+  };
 }
 
 export function buildLoadAssignment(
   clusterName: string,
+  host: string,
   endpoints: readonly ServiceEndpoint[],
 ): ClusterLoadAssignment {
-  const groups = new Map<string, ServiceEndpoint[]>();
-  const sorted = [...endpoints].sort((a, b) =>
-    a.address === b.address ? a.port - b.port : a.address < b.address ? -1 : 1,
-  );
-  for (const e of sorted) {
-    const k = localityKey(e);
-    const g = groups.get(k) ?? [];
-    // The same address:port twice in one locality is one endpoint (grpc-js-xds rejects duplicates).
-    if (!g.some((x) => x.address === e.address && x.port === e.port)) g.push(e);
-    groups.set(k, g);
+  // EDS carries IP addresses only, each once per assignment (Envoy and grpc-js-xds reject the rest).
+  const seen = new Set<string>();
+  const usable: Instance[] = [];
+  for (const e of endpoints) {
+    const key = `${e.address}:${e.port}`;
+    if (isIP(e.address) === 0 || seen.has(key)) continue;
+    seen.add(key);
+    usable.push(asInstance(host, e));
   }
-  const localities: LocalityLbEndpoints[] = [];
-  for (const k of [...groups.keys()].sort()) {
-    const g = groups.get(k)!;
-    const first = g[0]!;
-    localities.push({
-      locality: { region: first.locality.region, zone: first.locality.zone, subZone: first.locality.subZone },
-      loadBalancingWeight: { value: g.reduce((s, e) => s + e.weight, 0) },
-      priority: 0,
-      lbEndpoints: g.map((e) => ({
-        endpoint: { address: { socketAddress: { address: e.address, portValue: e.port } } },
-        healthStatus: e.healthy ? HealthStatus.HEALTHY : HealthStatus.UNHEALTHY,
-        loadBalancingWeight: { value: e.weight },
-      })),
-    });
-  }
-  return { clusterName, endpoints: localities };
+  return toClusterLoadAssignment(clusterName, usable);
 }
 
 /** EDS for the requested cluster names; unknown names are left out (the client's does-not-exist timer decides). */
@@ -69,7 +71,7 @@ export function buildEndpoints(ctx: PushContext, names: Iterable<string>): Clust
   const out: ClusterLoadAssignment[] = [];
   for (const name of names) {
     const eps = clusterEndpoints(ctx, name);
-    if (eps) out.push(buildLoadAssignment(name, eps));
+    if (eps) out.push(buildLoadAssignment(name, parseClusterName(name)!.host, eps));
   }
   return out;
 }
