@@ -52,7 +52,7 @@ function main() {
     `node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${fmt(totalmem() / 2 ** 30)} GiB`,
   );
   console.log(
-    'ops/s and MB/s from CPU time per op (median of interleaved rounds), so other load on the machine',
+    'ops/s and MB/s from CPU time per op (best of interleaved rounds), so other load on the machine',
   );
   console.log('affects both implementations alike; memory from a separate process per implementation.\n');
   const header = ['workload', 'op', 'impl', 'ops/s', 'CPU ms/op', 'MB/s', 'vs reflection'];
