@@ -41,6 +41,7 @@ const UNTYPED_LISTS = new Set(['java.util.ArrayList', 'java.util.List', 'java.ut
 const MAX_LONG = (1n << 63n) - 1n;
 const MIN_LONG = -(1n << 63n);
 const STRING_CHUNK = 0x8000;
+const MAX_WRITE_DEPTH = 128;
 const SURROGATE = /[\ud800-\udfff]/;
 
 export class Hessian2Writer {
@@ -48,6 +49,8 @@ export class Hessian2Writer {
   private pos = 0;
   private readonly types = new Map<string, number>();
   private readonly classes = new Map<string, number>();
+  /** Containers being written: a cycle (or absurd nesting) becomes a DubboEncodeError, not a stack overflow. */
+  private depth = 0;
 
   constructor(initialSize = 256, knownTypes: readonly string[] = []) {
     this.buf = Buffer.allocUnsafe(initialSize);
@@ -298,10 +301,12 @@ export class Hessian2Writer {
       this.byte(0x4d);
       this.writeType(type);
     }
+    this.enter();
     for (const [k, v] of entries) {
       this.writeValue(k);
       this.writeValue(v);
     }
+    this.depth--;
     this.byte(0x5a);
   }
 
@@ -322,7 +327,9 @@ export class Hessian2Writer {
       this.writeType(type);
       this.writeInt(n);
     }
+    this.enter();
     for (const item of items) this.writeValue(item);
+    this.depth--;
   }
 
   /** An object instance: a class definition the first time a class appears in this body, then its fields. */
@@ -342,7 +349,14 @@ export class Hessian2Writer {
       this.byte(0x4f);
       this.writeInt(ref);
     }
+    this.enter();
     for (const n of names) this.writeValue(fields[n]);
+    this.depth--;
+  }
+
+  private enter(): void {
+    if (++this.depth > MAX_WRITE_DEPTH)
+      throw new DubboEncodeError(`nesting deeper than ${MAX_WRITE_DEPTH} (a cycle?)`);
   }
 
   /**
@@ -404,7 +418,6 @@ export class Hessian2Writer {
       return;
     }
     this.writeMap(Object.entries(v as Record<string, unknown>));
-    return;
   }
 
   /** Writes `value` as the Java class `javaClass` (a class name or a JVM primitive name). */
@@ -418,9 +431,9 @@ export class Hessian2Writer {
       return;
     }
     if (LONG_CLASSES.has(javaClass)) {
-      this.writeLong(
-        typeof value === 'bigint' ? value : typeof value === 'string' ? BigInt(value) : toNumber(value),
-      );
+      // Longs beyond 2^53 arrive as bigint or as decimal strings (hessian.js); keep every digit.
+      const exact = typeof value === 'string' && /^-?\d+$/.test(value) ? BigInt(value) : undefined;
+      this.writeLong(typeof value === 'bigint' ? value : (exact ?? toNumber(value)));
       return;
     }
     if (DOUBLE_CLASSES.has(javaClass)) {
@@ -462,6 +475,9 @@ export class Hessian2Writer {
 
 function toNumber(v: unknown): number {
   if (typeof v === 'number') return v;
-  if (typeof v === 'bigint' || typeof v === 'string') return Number(v);
-  throw new DubboEncodeError(`expected a number, got ${typeof v}`);
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  throw new DubboEncodeError(
+    `expected a number, got ${typeof v === 'string' ? JSON.stringify(v) : typeof v}`,
+  );
 }

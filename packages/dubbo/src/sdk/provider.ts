@@ -4,6 +4,7 @@
 
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
+import { toDescriptor } from '../codec/descriptor.js';
 import { encodeHeartbeatResponse, encodeReadonlyEvent } from '../codec/event.js';
 import { FrameDecoder } from '../codec/frame-decoder.js';
 import { Status } from '../codec/header.js';
@@ -288,13 +289,26 @@ export class DubboProvider {
       );
       return;
     }
-    const handler = def.methods[req.method];
+    let { method, args, parameterTypes } = req;
+    if (
+      (method === '$invoke' || method === '$invokeAsync') &&
+      def.methods[method] === undefined &&
+      args.length === 3
+    ) {
+      // Dubbo generic invocation (GenericService.$invoke(method, parameterTypes[], args[])): unwrap it, as
+      // Dubbo's GenericFilter does on a Java provider.
+      const [m, types, values] = args;
+      method = String(m);
+      parameterTypes = Array.isArray(types) ? toDescriptor(types.map(String)) : '';
+      args = Array.isArray(values) ? values : [];
+    }
+    const handler = def.methods[method];
     if (handler === undefined) {
       reply(
         encodeResponse({
           id: req.id,
           status: Status.SERVICE_ERROR,
-          errorMessage: `Not found method "${req.method}" in service ${req.service}`,
+          errorMessage: `Not found method "${method}" in service ${req.service}`,
         }),
       );
       return;
@@ -303,8 +317,8 @@ export class DubboProvider {
       service: req.service,
       version: req.version,
       group,
-      method: req.method,
-      parameterTypes: req.parameterTypes,
+      method,
+      parameterTypes,
       attachments: req.attachments,
       responseAttachments: {},
       remoteAddress: state.socket.remoteAddress,
@@ -312,7 +326,7 @@ export class DubboProvider {
     let value: unknown;
     let exception: unknown;
     try {
-      value = await handler(req.args, ctx);
+      value = await handler(args, ctx);
     } catch (err) {
       exception = toJavaException(err);
     }

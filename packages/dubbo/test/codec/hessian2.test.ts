@@ -1,7 +1,13 @@
 // The minimal reader and the writer against each other and against hessian.js (a maintained implementation).
 import hessian from 'hessian.js';
 import { describe, expect, it } from 'vitest';
-import { DubboHessianError, Hessian2Reader, Hessian2Writer, MAX_DEPTH } from '../../src/index.js';
+import {
+  DubboEncodeError,
+  DubboHessianError,
+  Hessian2Reader,
+  Hessian2Writer,
+  MAX_DEPTH,
+} from '../../src/index.js';
 
 function write(fn: (w: Hessian2Writer) => void): Buffer {
   const w = new Hessian2Writer(8);
@@ -154,4 +160,24 @@ describe('Hessian2 writer forms (hessian-lite parity)', () => {
     expect(() => new Hessian2Reader(b).readValue()).toThrow(/bad list length/);
     expect(() => new Hessian2Reader(Buffer.from('53ffff61', 'hex')).readValue()).toThrow(DubboHessianError);
   });
+});
+
+describe('Hessian2 writer refusals', () => {
+  it('turns a cycle into DubboEncodeError instead of a stack overflow', () => {
+    const a: Record<string, unknown> = {};
+    a['self'] = a;
+    expect(() => write((w) => w.writeValue(a))).toThrow(DubboEncodeError);
+  });
+
+  it('refuses values Hessian cannot carry', () => {
+    expect(() => write((w) => w.writeValue(() => 1))).toThrow(DubboEncodeError);
+    expect(() => write((w) => w.writeInt(1.5))).toThrow(DubboEncodeError);
+    expect(() => write((w) => w.writeLong(2n ** 64n))).toThrow(DubboEncodeError);
+    expect(() => write((w) => w.writeTyped('long', 'not a number'))).toThrow(DubboEncodeError);
+  });
+});
+
+it('keeps every digit of a long given as a decimal string', () => {
+  const b = write((w) => w.writeTyped('long', '9007199254740993'));
+  expect(new Hessian2Reader(b).readValue()).toBe(9007199254740993n);
 });

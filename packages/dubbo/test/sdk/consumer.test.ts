@@ -101,6 +101,20 @@ describe('DubboConsumer against DubboProvider over TCP', () => {
     expect((e2 as DubboRemoteError).status).toBe(Status.SERVICE_ERROR);
   });
 
+  it('serves Dubbo generic invocation ($invoke) by unwrapping method, types and arguments', async () => {
+    const p = await provider('a');
+    const c = consumer([p.port]);
+    const generic = {
+      service: DEMO,
+      version: '1.0.0',
+      method: '$invoke',
+      parameterTypes: 'Ljava/lang/String;[Ljava/lang/String;[Ljava/lang/Object;',
+      args: ['add', ['int', 'int'], [20, 22]],
+      attachments: { generic: 'true' },
+    };
+    await expect(c.invoke(generic)).resolves.toBe(42);
+  });
+
   it('fails fast with no providers', async () => {
     const c = consumer([]);
     await expect(c.invoke(call('sayHello', [], []))).rejects.toBeInstanceOf(DubboNoProviderError);
