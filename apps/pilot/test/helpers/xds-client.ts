@@ -113,6 +113,11 @@ class Stream<Req, Res> {
     this.call.end();
   }
 
+  /** Stops reading: HTTP/2 flow control then stops the server's writes (a stuck proxy). */
+  pause(): void {
+    this.call.pause();
+  }
+
   cancel(): void {
     this.call.cancel();
   }
