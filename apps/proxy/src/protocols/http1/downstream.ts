@@ -28,7 +28,15 @@ export class Http1Downstream implements DownstreamExchange {
     req.on('data', (c: Buffer) => {
       this.bytesReceived += c.length;
     });
+    // Remember the end: a filter that pauses (fault delay) may subscribe after it happened.
+    req.on('end', () => {
+      this.ended = { trailers: req.rawTrailers.length ? cleanHeaders(req.trailers) : undefined };
+      for (const cb of this.endCbs.splice(0)) cb(this.ended.trailers);
+    });
   }
+
+  private ended: { trailers: Headers | undefined } | undefined;
+  private readonly endCbs: ((t: Headers | undefined) => void)[] = [];
 
   get remoteAddress(): string {
     return this.req.socket.remoteAddress ?? '';
@@ -47,7 +55,9 @@ export class Http1Downstream implements DownstreamExchange {
     this.req.on('data', cb);
   }
   onEnd(cb: (trailers: Headers | undefined) => void): void {
-    this.req.on('end', () => cb(this.req.rawTrailers.length ? cleanHeaders(this.req.trailers) : undefined));
+    const e = this.ended;
+    if (e) queueMicrotask(() => cb(e.trailers));
+    else this.endCbs.push(cb);
   }
   onAbort(cb: () => void): void {
     this.res.on('close', () => {

@@ -38,6 +38,15 @@ export class Http2Downstream implements DownstreamExchange {
     stream.on('wantTrailers', () => {
       this.stream.sendTrailers((this.trailers ?? {}) as http2.OutgoingHttpHeaders);
     });
+    let trailers: Headers | undefined;
+    stream.once('trailers', (t: http2.IncomingHttpHeaders) => {
+      trailers = cleanHeaders(t);
+    });
+    // Remember the end: a filter that pauses (fault delay) may subscribe after it happened.
+    stream.on('end', () => {
+      this.requestEnded = { trailers };
+      for (const cb of this.endCbs.splice(0)) cb(trailers);
+    });
     // Errors surface as 'close' with an rstCode; an unhandled 'error' must never crash the proxy.
     stream.on('error', () => {});
   }
@@ -58,12 +67,13 @@ export class Http2Downstream implements DownstreamExchange {
   onData(cb: (chunk: Buffer) => void): void {
     this.stream.on('data', cb);
   }
+  private requestEnded: { trailers: Headers | undefined } | undefined;
+  private readonly endCbs: ((t: Headers | undefined) => void)[] = [];
+
   onEnd(cb: (trailers: Headers | undefined) => void): void {
-    let trailers: Headers | undefined;
-    this.stream.once('trailers', (t: http2.IncomingHttpHeaders) => {
-      trailers = cleanHeaders(t);
-    });
-    this.stream.on('end', () => cb(trailers));
+    const e = this.requestEnded;
+    if (e) queueMicrotask(() => cb(e.trailers));
+    else this.endCbs.push(cb);
   }
   onAbort(cb: () => void): void {
     this.stream.on('close', () => {
