@@ -1,6 +1,6 @@
 // google.protobuf.Any with the type URLs Envoy expects: every typed_config and every xDS resource is
 // one. Packing always goes through a codec, so the URL and the bytes cannot disagree.
-import { XdsDecodeError, XdsTypeUrlMismatchError } from '../errors.js';
+import { XdsDecodeError, XdsTypeUrlMismatchError, XdsUnknownTypeUrlError } from '../errors.js';
 import { typeNameOf } from '../type-urls.js';
 import type { MessageCodec } from './codec.js';
 import { type CodecRegistry, defaultRegistry } from './registry.js';
@@ -45,4 +45,32 @@ export function unpackAs<T>(codec: MessageCodec<T, never>, any: Any, path = ''):
     throw new XdsTypeUrlMismatchError(codec.typeUrl, type_url);
   }
   return codec.decode(value, { path });
+}
+
+/** One resource of a DiscoveryResponse: decoded, or the typed error that rejects it (for a NACK). */
+export type ResourceResult =
+  | { index: number; typeUrl: string; ok: true; message: unknown }
+  | { index: number; typeUrl: string; ok: false; error: XdsDecodeError | XdsUnknownTypeUrlError };
+
+/**
+ * Unpacks every resource of a (SotW) DiscoveryResponse on its own, so one bad resource is reported
+ * by index and field path (`resources[3].load_assignment...`) without losing the others. Errors other
+ * than decode / unknown type URL are programming errors and propagate.
+ */
+export function unpackResources(
+  resources: readonly Any[],
+  registry: CodecRegistry = defaultRegistry,
+): ResourceResult[] {
+  return resources.map((any, index) => {
+    const typeUrl = any.type_url ?? '';
+    try {
+      const { message } = unpack(any, registry, `resources[${index}]`);
+      return { index, typeUrl, ok: true, message };
+    } catch (error) {
+      if (error instanceof XdsDecodeError || error instanceof XdsUnknownTypeUrlError) {
+        return { index, typeUrl, ok: false, error };
+      }
+      throw error;
+    }
+  });
 }

@@ -1,4 +1,12 @@
-export { type PackedAny, pack, type UnpackedAny, unpack, unpackAs } from './any.js';
+export {
+  type PackedAny,
+  pack,
+  type ResourceResult,
+  type UnpackedAny,
+  unpack,
+  unpackAs,
+  unpackResources,
+} from './any.js';
 export {
   createCodec,
   type DecodeOptions,

@@ -11,6 +11,7 @@ import {
   TypeUrl,
   unpack,
   unpackAs,
+  unpackResources,
   XdsDecodeError,
   XdsTypeUrlMismatchError,
   XdsUnknownTypeUrlError,
@@ -71,5 +72,20 @@ describe('Any', () => {
 
   it('registers every named codec under its own type URL', () => {
     for (const codec of KNOWN_CODECS) expect(defaultRegistry.get(codec.typeUrl)).toBe(codec);
+  });
+});
+
+describe('unpackResources', () => {
+  it('decodes good resources and reports bad ones by index and path', () => {
+    const good = pack(ClusterCodec, { name: 'a' });
+    const bad = { type_url: TypeUrl.Cluster, value: Uint8Array.from([0x0a, 0x09, 0x61]) };
+    const unknown = { type_url: 'type.googleapis.com/acme.Nope', value: new Uint8Array() };
+    const results = unpackResources([good, bad, unknown]);
+    expect(results.map((r) => r.ok)).toEqual([true, false, false]);
+    const [first, second, third] = results;
+    expect(first!.ok && ClusterCodec.toObject(first!.message as never)).toEqual({ name: 'a' });
+    expect(!second!.ok && second!.error.code).toBe('XDS_ERR_DECODE');
+    expect(!second!.ok && (second!.error as XdsDecodeError).path).toBe('resources[1].name');
+    expect(!third!.ok && third!.error.code).toBe('XDS_ERR_UNKNOWN_TYPE_URL');
   });
 });

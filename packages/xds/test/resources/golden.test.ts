@@ -1,6 +1,7 @@
 // Golden tests: builder input (test/fixtures/resources/<case>.input.json) to Envoy-style JSON
 // (<case>.golden.json). The output goes through encode and decode first, so a golden file also proves
-// the builder's object is encodable. UPDATE_GOLDEN=1 rewrites the expectations; review the diff.
+// the builder's object is encodable. UPDATE_GOLDEN=1 rewrites the expectations (then run
+// `pnpm biome format --write test/fixtures` and review the diff).
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
