@@ -59,6 +59,8 @@ export class Pilot {
   private registrySource: RegistrySource | undefined;
   private ctx: PushContext;
   private pushCount = 0;
+  /** Colocated: the one proxy this pilot serves (the first to connect). */
+  private pinnedProxy: string | undefined;
   private grpcServer: grpc.Server | undefined;
   private httpServer: HttpServer | undefined;
   private started = false;
@@ -75,6 +77,14 @@ export class Pilot {
       metrics: this.metrics,
       log: this.log,
       servesEds: this.architecture !== 'scale-out',
+      ...(this.architecture === 'colocated'
+        ? {
+            admit: (id: string) => {
+              this.pinnedProxy ??= id;
+              return this.pinnedProxy === id;
+            },
+          }
+        : {}),
       sendQueueLimit: opts.sendQueueLimit ?? 64,
       writeTimeoutMs: opts.writeTimeoutMs ?? 30_000,
       pushConcurrency: opts.pushConcurrency ?? 100,

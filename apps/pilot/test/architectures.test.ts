@@ -61,6 +61,16 @@ describe('architectures', () => {
       s.send({ node: sidecar, typeUrl: CDS });
       const cds = await s.next();
       expect(cds.resources.length).toBeGreaterThan(3);
+      // Another pod's proxy is refused; the same proxy reconnecting (hot upgrade) is not.
+      const other = client.sotw();
+      other.send({ node: node('sidecar~10.0.9.8~other.default~default.svc.cluster.local'), typeUrl: CDS });
+      await other.closed;
+      expect(other.status?.code).toBe(9);
+      expect(other.status?.details).toMatch(/serves one proxy/);
+      const again = client.sotw();
+      again.send({ node: sidecar, typeUrl: CDS });
+      expect((await again.next()).typeUrl).toBe(CDS);
+      again.end();
       s.end();
     } finally {
       client.close();

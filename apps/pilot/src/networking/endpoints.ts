@@ -14,7 +14,7 @@ export type ClusterLoadAssignment = envoy.config.endpoint.v3.ClusterLoadAssignme
 /** Endpoints of a cluster, or undefined when the cluster is unknown (service/port/subset absent). */
 export function clusterEndpoints(ctx: PushContext, name: string): ServiceEndpoint[] | undefined {
   const key = parseClusterName(name);
-  if (!key || key.direction !== 'outbound') return undefined;
+  if (key?.direction !== 'outbound') return undefined;
   const service = ctx.services.get(key.host);
   const port = service?.ports.find((p) => p.number === key.port);
   if (!service || !port) return undefined;

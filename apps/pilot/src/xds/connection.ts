@@ -36,6 +36,11 @@ export interface ConnectionDeps {
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly servesEds: boolean;
+  /**
+   * Colocated: whether this pilot may serve a proxy with this node id. The first proxy pins it; the
+   * same id may reconnect (a hot upgrade runs two proxies of one pod side by side).
+   */
+  readonly admit?: (proxyId: string) => boolean;
   /** Most responses written but not yet flushed before the client counts as stuck. */
   readonly sendQueueLimit: number;
   /** Longest a push may wait for its writes to flush before the client is disconnected. */
@@ -89,6 +94,15 @@ export class Connection {
     if (this.closed) return;
     if (!this.proxy) {
       this.proxy = proxyFromNode(request.node);
+      if (this.deps.admit && !this.deps.admit(this.proxy.id)) {
+        const err = new PilotError(
+          'PILOT_ERR_PROTOCOL',
+          `this colocated pilot serves one proxy; ${this.proxy.id} is not it`,
+        );
+        this.deps.log.warn('refusing proxy', { conn: this.id, proxy: this.proxy.id, reason: err.message });
+        this.close(9, err.message);
+        return;
+      }
       this.deps.log.info('proxy connected', {
         conn: this.id,
         proxy: this.proxy.id,
