@@ -28,6 +28,11 @@ export interface MessageCodec<T, P = T> {
   toObject(message: T | P): PlainObject;
   /** The inverse of toObject (accepts enum names or numbers). */
   fromObject(object: PlainObject): T;
+  /**
+   * True when both encode to the same bytes: what a push decision needs ("would the proxy see a
+   * change?"). Maps filled in a different key order compare unequal, which only costs a push.
+   */
+  equal(a: T | P, b: T | P): boolean;
 }
 
 /** Options for the toObject view: what config_dump-like consumers want to read. */
@@ -103,16 +108,17 @@ export function createCodec<T, P = T>(
   const typeUrl = typeUrlOf(typeName);
   const fastEncode = fast.encode;
   const fastDecode = fast.decode;
+  const encode = (message: P): Uint8Array => {
+    try {
+      return fastEncode?.(message) ?? type.encode(message).finish();
+    } catch (err) {
+      throw new XdsEncodeError(typeUrl, describe(err), { cause: err });
+    }
+  };
   return {
     typeName,
     typeUrl,
-    encode(message: P): Uint8Array {
-      try {
-        return fastEncode?.(message) ?? type.encode(message).finish();
-      } catch (err) {
-        throw new XdsEncodeError(typeUrl, describe(err), { cause: err });
-      }
-    },
+    encode,
     decode(bytes: Uint8Array, options?: DecodeOptions): T {
       if (fastDecode !== undefined && bytes instanceof Uint8Array) {
         const done = fastDecode(bytes);
@@ -122,6 +128,10 @@ export function createCodec<T, P = T>(
     },
     toObject(message: T | P): PlainObject {
       return type.toObject(message as T, OBJECT_VIEW);
+    },
+    equal(a: T | P, b: T | P): boolean {
+      if (a === b) return true;
+      return Buffer.from(encode(a as P)).equals(encode(b as P));
     },
     fromObject(object: PlainObject): T {
       try {

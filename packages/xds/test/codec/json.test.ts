@@ -70,3 +70,17 @@ describe('JSON views', () => {
     expect(json).toEqual({ '@type': 'type.googleapis.com/acme.X', value: 'AQI=' });
   });
 });
+
+describe('equal', () => {
+  it('compares by encoding', () => {
+    const a = sampleCla(1, 2);
+    expect(ClusterLoadAssignmentCodec.equal(a, sampleCla(1, 2))).toBe(true);
+    expect(
+      ClusterLoadAssignmentCodec.equal(
+        a,
+        ClusterLoadAssignmentCodec.decode(ClusterLoadAssignmentCodec.encode(a)),
+      ),
+    ).toBe(true);
+    expect(ClusterLoadAssignmentCodec.equal(a, sampleCla(1, 3))).toBe(false);
+  });
+});
