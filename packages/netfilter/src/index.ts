@@ -1,7 +1,7 @@
 export * from './errors.js';
 export type { CommandResult, CommandRunner, RunOptions } from './exec.js';
 export { runCommand } from './exec.js';
-export { type ApplyOptions, apply, isApplied, remove, saveNat } from './iptables/apply.js';
+export { type ApplyOptions, apply, detach, isApplied, remove, saveNat } from './iptables/apply.js';
 export {
   ALL_CHAINS,
   buildRemovalRules,

@@ -4,14 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   apply,
   buildRules,
+  detach,
   getOriginalDestination,
   getOriginalDestinationFromFd,
   isOriginalDstSupported,
   NetfilterError,
+  remove,
   socketFd,
 } from '../src/index.js';
-import { createTestNetns, requireRoot, type TestNetns } from '../src/testing/index.js';
-import { connectFrom, startServer } from './helpers/servers.js';
+import { createTestNetns, requireRoot, type TestNetns, withTestNetns } from '../src/testing/index.js';
+import { connectFrom, holdConnection, startServer } from './helpers/servers.js';
 
 describe('getOriginalDestination without interception', () => {
   it('loads the N-API addon in this Node', () => {
@@ -130,8 +132,51 @@ describe('REDIRECT to 15001/15006 in a network namespace', () => {
     });
   });
 
+  it('captures inbound IPv6 connections', async () => {
+    const report = await connectFrom(ns, ns.address6, 9080, { peer: true });
+    expect(report).toMatchObject({
+      server: 'inbound',
+      original: { address: ns.address6, port: 9080, family: 6 },
+    });
+  });
+
   it('leaves excluded inbound ports (15020) alone', async () => {
     const report = await connectFrom(ns, ns.address, 15020, { peer: true });
     expect(report).toMatchObject({ server: 'agent', original: null });
+  });
+});
+
+// What the lossless sequences rely on: toggling the rules never moves an established connection.
+describe('established connections across rule changes', () => {
+  it('a connection made before apply keeps its real peer; a captured one survives re-apply and detach', async () => {
+    requireRoot();
+    await withTestNetns(async (ns) => {
+      await startServer(ns, 'proxy', '::', 15001, { hold: true });
+      await startServer(ns, 'peer', '::', 8080, { peer: true, hold: true });
+      const rules = buildRules();
+
+      const before = await holdConnection(ns, ns.peerAddress, 8080);
+      expect(before.report.server).toBe('peer');
+      await apply(rules, { netns: ns.name });
+      const captured = await holdConnection(ns, ns.peerAddress, 8080);
+      expect(captured.report).toMatchObject({
+        server: 'proxy',
+        original: { address: ns.peerAddress, port: 8080 },
+      });
+      expect(await before.echo('after-apply')).toBe('peer:after-apply');
+
+      // Re-applying (a level-based agent does it on every reconcile) keeps the captured connection.
+      await apply(buildRules({ excludeOutboundPorts: [3306] }), { netns: ns.name });
+      expect(await captured.echo('after-reapply')).toBe('proxy:after-reapply');
+
+      // Disable, phase 1: new connections go direct, the captured one keeps draining through the proxy.
+      await detach(rules, { netns: ns.name });
+      expect((await holdConnection(ns, ns.peerAddress, 8080)).report.server).toBe('peer');
+      expect(await captured.echo('after-detach')).toBe('proxy:after-detach');
+
+      // Phase 2, after the drain window: the chains go; new connections still go direct.
+      await remove(rules, { netns: ns.name });
+      expect((await holdConnection(ns, ns.peerAddress, 8080)).report.server).toBe('peer');
+    });
   });
 });

@@ -1,7 +1,7 @@
 // Installs and removes interception rules. `apply` is one atomic iptables-restore per family, so
-// traffic never sees half a rule set; `remove` deletes the entry jumps first (capture stops in one step)
-// and then the chains. Both are idempotent: re-applying replaces the chains' contents, removing what
-// is absent succeeds.
+// traffic never sees half a rule set, and re-applying keeps captured connections alive. Disabling has
+// two phases: `detach` deletes the entry jumps (new connections go direct, captured ones keep draining
+// through the proxy), `remove` deletes the chains after the drain window. All are idempotent.
 import { NetfilterCommandFailedError } from '../errors.js';
 import { type CommandRunner, runChecked, runCommand } from '../exec.js';
 import { ENTRY_JUMPS, type InterceptionRules, type IptablesBinary, type IptablesCommand } from './rules.js';
@@ -60,11 +60,31 @@ export async function apply(rules: InterceptionRules, options: ApplyOptions = {}
   }
 }
 
-export async function remove(
-  rules: InterceptionRules | readonly IptablesCommand[],
+/**
+ * Stop capturing new connections (phase 1 of disabling interception): deletes the entry jumps only.
+ * Connections already captured keep flowing through the proxy, which can drain them.
+ */
+export async function detach(
+  rules: Pick<InterceptionRules, 'detach'>,
   options: ApplyOptions = {},
 ): Promise<void> {
-  const commands = 'remove' in rules ? rules.remove : rules;
+  await runRemoval(rules.detach, options);
+}
+
+/**
+ * Remove everything (phase 2, after the drain window): the entry jumps, then our chains. The kernel
+ * drops the NAT state of connections still captured when the last REDIRECT rule goes, so those are
+ * reset; detach first and wait for the drain. Also the way to clean up after a crashed agent.
+ */
+export async function remove(
+  rules: Pick<InterceptionRules, 'remove'> | readonly IptablesCommand[],
+  options: ApplyOptions = {},
+): Promise<void> {
+  await runRemoval('remove' in rules ? rules.remove : rules, options);
+}
+
+// Each command tolerates "absent", so removal is idempotent and finishes whatever a crash left half done.
+async function runRemoval(commands: readonly IptablesCommand[], options: ApplyOptions): Promise<void> {
   const run = options.run ?? runCommand;
   for (const { binary, args } of commands) {
     const full = argv(binary, [...lockArgs(options), ...args], options);

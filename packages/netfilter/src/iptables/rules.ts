@@ -35,7 +35,16 @@ export interface IptablesCommand {
 export interface InterceptionRules {
   /** Create chains, fill them, then jump into them from PREROUTING/OUTPUT. */
   readonly apply: readonly IptablesCommand[];
-  /** Remove jumps first (capture stops at once), then flush and delete chains. Config-independent. */
+  /**
+   * Stop capturing: delete only the two entry jumps. New connections go straight to their destination;
+   * connections already captured keep their NAT state and stay with the proxy while it drains.
+   */
+  readonly detach: readonly IptablesCommand[];
+  /**
+   * Detach, then flush and delete the chains. Deleting the last REDIRECT rule makes the kernel drop
+   * the NAT state of connections still captured (they are reset), so run this after the drain window.
+   * Config-independent.
+   */
   readonly remove: readonly IptablesCommand[];
 }
 
@@ -67,15 +76,20 @@ export function buildResolvedRules(c: ResolvedInterceptionConfig): InterceptionR
   const families = c.ipv6 ? [IPV4, IPV6] : [IPV4];
   return {
     apply: families.flatMap((f) => familyApply(c, f)),
+    detach: families.flatMap((f) => familyDetach(f.binary)),
     remove: families.flatMap((f) => familyRemove(f.binary)),
   };
 }
 
-/** The removal list alone: what `remove` needs, whatever config the rules were applied with. */
-export function buildRemovalRules(options: { ipv6?: boolean } = {}): readonly IptablesCommand[] {
-  return options.ipv6 === true
-    ? [...familyRemove('iptables'), ...familyRemove('ip6tables')]
-    : familyRemove('iptables');
+/**
+ * The detach and removal lists alone, whatever config the rules were applied with (an agent undoing
+ * what an older agent applied). `ipv6` adds the ip6tables commands.
+ */
+export function buildRemovalRules(
+  options: { ipv6?: boolean } = {},
+): Pick<InterceptionRules, 'detach' | 'remove'> {
+  const binaries: IptablesBinary[] = options.ipv6 === true ? ['iptables', 'ip6tables'] : ['iptables'];
+  return { detach: binaries.flatMap(familyDetach), remove: binaries.flatMap(familyRemove) };
 }
 
 function familyApply(c: ResolvedInterceptionConfig, f: FamilyAddresses): IptablesCommand[] {
@@ -83,8 +97,13 @@ function familyApply(c: ResolvedInterceptionConfig, f: FamilyAddresses): Iptable
   const add = (...args: string[]) => rules.push(args);
 
   for (const chain of [CHAINS.inbound, CHAINS.inRedirect, CHAINS.output, CHAINS.redirect]) add('-N', chain);
-  add('-A', CHAINS.inRedirect, '-p', 'tcp', '-j', 'REDIRECT', '--to-ports', String(c.inboundPort));
-  add('-A', CHAINS.redirect, '-p', 'tcp', '-j', 'REDIRECT', '--to-ports', String(c.outboundPort));
+  // --syn: only a connection whose first packet conntrack sees is a SYN is redirected. Connections that
+  // were open before the rules went in have no conntrack entry when conntrack only starts tracking in
+  // this namespace with our nat rules; their next packet is picked up mid-stream, and redirecting it
+  // would hand the proxy a segment of a connection it never had, which it answers with RST. Without
+  // the redirect they keep going to their real peer: what the lossless enable sequence needs.
+  add('-A', CHAINS.inRedirect, '-p', 'tcp', '--syn', '-j', 'REDIRECT', '--to-ports', String(c.inboundPort));
+  add('-A', CHAINS.redirect, '-p', 'tcp', '--syn', '-j', 'REDIRECT', '--to-ports', String(c.outboundPort));
 
   // Inbound: everything arriving from the network, unless its port is excluded (or not included).
   const inboundOn = c.includeInboundPorts === '*' || c.includeInboundPorts.length > 0;
@@ -157,14 +176,20 @@ function familyApply(c: ResolvedInterceptionConfig, f: FamilyAddresses): Iptable
   return rules.map((args) => ({ binary: f.binary, args: ['-t', 'nat', ...args] }));
 }
 
-function familyRemove(binary: IptablesBinary): IptablesCommand[] {
+function familyDetach(binary: IptablesBinary): IptablesCommand[] {
   const rules: string[][] = [
     ['-D', ...ENTRY_JUMPS.inbound],
     ['-D', ...ENTRY_JUMPS.outbound],
+  ];
+  return rules.map((args) => ({ binary, args: ['-t', 'nat', ...args] }));
+}
+
+function familyRemove(binary: IptablesBinary): IptablesCommand[] {
+  const rules: string[][] = [
     ...ALL_CHAINS.map((chain) => ['-F', chain]),
     ...ALL_CHAINS.map((chain) => ['-X', chain]),
   ];
-  return rules.map((args) => ({ binary, args: ['-t', 'nat', ...args] }));
+  return [...familyDetach(binary), ...rules.map((args) => ({ binary, args: ['-t', 'nat', ...args] }))];
 }
 
 /** The rules as shell lines (`iptables -t nat -A ...`), for logs, docs and golden files. */

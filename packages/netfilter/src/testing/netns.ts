@@ -190,6 +190,12 @@ export function waitForLine(
   timeoutMs = 10_000,
 ): Promise<string> {
   return new Promise((resolve, reject) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      reject(
+        new Error(`process already exited (${child.exitCode ?? child.signalCode}); waited for ${pattern}`),
+      );
+      return;
+    }
     let buffered = '';
     let stderr = '';
     const finish = (err: Error | undefined, line?: string) => {

@@ -18,11 +18,14 @@ export async function startServer(
   label: string,
   host: string,
   port: number,
-  options: { peer?: boolean } = {},
+  options: { peer?: boolean; hold?: boolean } = {},
 ): Promise<void> {
+  const mode = options.hold === true ? ['hold'] : [];
   const child = ns.spawn(
-    [process.execPath, join(helpers, 'capture-server.mjs'), label, host, String(port)],
-    options,
+    [process.execPath, join(helpers, 'capture-server.mjs'), label, host, String(port), ...mode],
+    {
+      peer: options.peer === true,
+    },
   );
   await waitForLine(child, /^listening /, 10_000);
 }
@@ -49,4 +52,22 @@ export async function connectFrom(
     throw new Error(`connect ${host}:${port} failed (status ${result.status}): ${result.stderr.trim()}`);
   }
   return JSON.parse(result.stdout) as Report;
+}
+
+/** A connection kept open from the pod namespace (hold.mjs): read its first report, then echo lines. */
+export async function holdConnection(
+  ns: TestNetns,
+  host: string,
+  port: number,
+): Promise<{ report: Report; echo(line: string): Promise<string> }> {
+  const child = ns.spawn([process.execPath, join(helpers, 'hold.mjs'), host, String(port)]);
+  const report = JSON.parse(await waitForLine(child, /^\{/, 10_000)) as Report;
+  return {
+    report,
+    async echo(line) {
+      const reply = waitForLine(child, new RegExp(`:${line}$`), 10_000);
+      child.stdin.write(`${line}\n`);
+      return reply;
+    },
+  };
 }

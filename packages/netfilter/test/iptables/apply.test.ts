@@ -4,6 +4,7 @@ import {
   buildRemovalRules,
   buildRules,
   type CommandRunner,
+  detach,
   type InterceptionRules,
   isApplied,
   NetfilterCommandFailedError,
@@ -67,6 +68,19 @@ describe('apply / remove in a network namespace', () => {
     await remove(buildRemovalRules({ ipv6: true }), opts());
   });
 
+  it('detaches (entry jumps only) idempotently, leaving the chains for remove', async () => {
+    const rules = buildRules();
+    await apply(rules, opts());
+    await detach(rules, opts());
+    await detach(rules, opts());
+    const left = await save();
+    expect(left.filter((l) => l.startsWith('-A OUTPUT') || l.startsWith('-A PREROUTING'))).toEqual([]);
+    expect(left).toContain(':STRAIT_REDIRECT - [0:0]');
+    expect(await isApplied(rules, opts())).toBe(false);
+    await remove(rules, opts());
+    expect(await save()).toEqual([]);
+  });
+
   it('leaves rules it does not own in built-in chains', async () => {
     await ns.execChecked([
       'iptables',
@@ -94,6 +108,7 @@ describe('apply / remove in a network namespace', () => {
         ...good.apply,
         { binary: 'iptables', args: ['-t', 'nat', '-A', 'STRAIT_OUTPUT', '-j', 'NO_SUCH_TARGET'] },
       ],
+      detach: good.detach,
       remove: good.remove,
     };
     await remove(good, opts());
@@ -115,6 +130,7 @@ describe('apply / remove in a network namespace', () => {
           args: ['-t', 'nat', '-A', 'STRAIT_OUTPUT', '-m', 'comment', '--comment', 'a b'],
         },
       ],
+      detach: [],
       remove: [],
     };
     await expect(apply(rules, opts())).rejects.toThrow(/cannot go into iptables-restore/);

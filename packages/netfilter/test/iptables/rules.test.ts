@@ -32,7 +32,7 @@ const cases: Record<string, InterceptionConfig> = {
 describe('buildRules golden lists', () => {
   it.each(Object.keys(cases))('%s', (name) => {
     const rules = buildRules(cases[name]);
-    const text = `# apply\n${formatRules(rules.apply)}\n# remove\n${formatRules(rules.remove)}\n`;
+    const text = `# apply\n${formatRules(rules.apply)}\n# detach\n${formatRules(rules.detach)}\n# remove\n${formatRules(rules.remove)}\n`;
     const file = join(import.meta.dirname, 'fixtures', `${name}.txt`);
     if (process.env['UPDATE_GOLDEN'] === '1') writeFileSync(file, text);
     expect(text).toBe(readFileSync(file, 'utf8'));
@@ -63,8 +63,22 @@ describe('buildRules', () => {
       '-X STRAIT_IN_REDIRECT',
       '-X STRAIT_REDIRECT',
     ]);
-    expect(buildRemovalRules()).toEqual(remove);
-    expect(buildRemovalRules({ ipv6: true }).filter((c) => c.binary === 'ip6tables')).toHaveLength(10);
+    expect(buildRemovalRules().remove).toEqual(remove);
+    expect(buildRemovalRules({ ipv6: true }).remove.filter((c) => c.binary === 'ip6tables')).toHaveLength(10);
+  });
+
+  it('detaches by deleting only the two entry jumps, the start of the removal list', () => {
+    const { detach, remove } = buildRules({ ipv6: true });
+    expect(formatRules(detach)).toBe(
+      [
+        'iptables -t nat -D PREROUTING -p tcp -j STRAIT_INBOUND',
+        'iptables -t nat -D OUTPUT -p tcp -j STRAIT_OUTPUT',
+        'ip6tables -t nat -D PREROUTING -p tcp -j STRAIT_INBOUND',
+        'ip6tables -t nat -D OUTPUT -p tcp -j STRAIT_OUTPUT',
+      ].join('\n'),
+    );
+    expect(remove.slice(0, 2)).toEqual(detach.slice(0, 2));
+    expect(buildRemovalRules({ ipv6: true }).detach).toEqual(detach);
   });
 
   it('turns off inbound and outbound capture with empty include lists', () => {
