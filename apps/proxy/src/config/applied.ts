@@ -89,7 +89,7 @@ export class AppliedConfig {
         .filter((e) => e.static)
         .map((e) => ({ listener: j('listener', e.bytes), last_updated: e.lastUpdated.toISOString() })),
       dynamic_listeners: names('listener')
-        .filter((n) => !this.applied.listener.get(n)?.static)
+        .filter((n) => !this.applied.listener.get(n)?.static || this.rejected.listener.has(n))
         .map((n) => {
           const e = this.applied.listener.get(n);
           const err = errorState('listener', n);

@@ -95,6 +95,9 @@ export class HttpConnectionManager {
       },
     );
     this.h1.maxHeadersCount = config.maxHeadersCount;
+    // node:http enforces headersTimeout from a connection-tracking interval it starts on 'listening';
+    // this server never listens (the listener feeds it sockets), so start the tracking explicitly.
+    this.h1.emit('listening');
     this.h1.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) =>
       this.onClientError(err, socket),
     );
@@ -189,6 +192,7 @@ export class HttpConnectionManager {
 
   /** Ends whatever is left (after the drain window). */
   closeAll(): void {
+    this.h1.close();
     for (const s of this.h1Sockets) s.destroy();
     for (const s of this.h2Sessions) s.destroy();
   }
