@@ -76,6 +76,7 @@ describe('REDIRECT to 15001/15006 in a network namespace', () => {
     await startServer(ns, 'inbound', '::', 15006);
     await startServer(ns, 'agent', '::', 15020);
     await startServer(ns, 'peer', '::', 8080, { peer: true });
+    await startServer(ns, 'app', '::', 9080);
   });
 
   afterAll(async () => {
@@ -130,6 +131,21 @@ describe('REDIRECT to 15001/15006 in a network namespace', () => {
       server: 'inbound',
       original: { address: ns.address, port: 9080, family: 4 },
     });
+  });
+
+  it('sends the proxy calling its own pod address to the inbound listener', async () => {
+    const report = await connectFrom(ns, ns.address, 9080, { uid: 1337, gid: 1337 });
+    expect(report).toMatchObject({ server: 'inbound', original: { address: ns.address, port: 9080 } });
+  });
+
+  it('lets the proxy hand inbound traffic to the app from 127.0.0.6', async () => {
+    const report = await connectFrom(ns, ns.address, 9080, { uid: 1337, gid: 1337, source: '127.0.0.6' });
+    expect(report).toMatchObject({ server: 'app', original: null });
+  });
+
+  it('does not capture the app talking to its own pod address over lo', async () => {
+    const report = await connectFrom(ns, ns.address, 9080, { uid: 4242, gid: 4242 });
+    expect(report).toMatchObject({ server: 'app', original: null });
   });
 
   it('captures inbound IPv6 connections', async () => {

@@ -48,6 +48,7 @@ const PREFIX = 'strait-t';
 const live = new Map<string, { children: Set<ChildProcessWithoutNullStreams> }>();
 let sequence = 0;
 let exitHookInstalled = false;
+let swept = false;
 
 /** Throws NETFILTER_ERR_NOT_ROOT unless `id -u` is 0: the harness must fail loudly, never skip. */
 export function requireRoot(): void {
@@ -63,6 +64,11 @@ export function requireRoot(): void {
 export async function createTestNetns(options: TestNetnsOptions = {}): Promise<TestNetns> {
   requireRoot();
   installExitHook();
+  if (!swept) {
+    // Once per process: namespaces of runs killed before they could clean up (SIGKILL skips 'exit').
+    swept = true;
+    await sweepStaleNamespaces(options.timeoutMs).catch(() => []);
+  }
   const timeoutMs = options.timeoutMs ?? 10_000;
   const seq = sequence++;
   const name = `${PREFIX}${process.pid}-${seq}`;

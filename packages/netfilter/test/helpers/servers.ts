@@ -38,9 +38,10 @@ export async function connectFrom(
   ns: TestNetns,
   host: string,
   port: number,
-  options: { peer?: boolean; uid?: number; gid?: number } = {},
+  options: { peer?: boolean; uid?: number; gid?: number; source?: string } = {},
 ): Promise<Report> {
   const owner = options.uid === undefined ? [] : [String(options.uid), String(options.gid ?? options.uid)];
+  if (options.source !== undefined) owner.push(options.source);
   const result = await ns.exec(
     [process.execPath, join(helpers, 'connect.mjs'), host, String(port), ...owner],
     {
