@@ -162,6 +162,22 @@ describe('REDIRECT to 15001/15006 in a network namespace', () => {
   });
 });
 
+describe('IPv4-only listener', () => {
+  it('reads the original destination on a plain AF_INET socket (SOL_IP)', async () => {
+    requireRoot();
+    await withTestNetns(async (ns) => {
+      await apply(buildRules({ outboundPort: 16001, includeInboundPorts: [] }), { netns: ns.name });
+      await startServer(ns, 'v4only', '0.0.0.0', 16001);
+      const report = await connectFrom(ns, ns.peerAddress, 5432);
+      expect(report).toMatchObject({
+        server: 'v4only',
+        original: { address: ns.peerAddress, port: 5432, family: 4 },
+        local: { address: '127.0.0.1', port: 16001 },
+      });
+    });
+  });
+});
+
 // What the lossless sequences rely on: toggling the rules never moves an established connection.
 describe('established connections across rule changes', () => {
   it('a connection made before apply keeps its real peer; a captured one survives re-apply and detach', async () => {
