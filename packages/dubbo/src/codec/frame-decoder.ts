@@ -13,6 +13,8 @@ export class FrameDecoder {
   private readonly maxBodyLength: number;
   private pending: Buffer[] = [];
   private pendingLength = 0;
+  /** Bytes the buffered data must reach before another frame can come out (header, then whole frame). */
+  private needed = 0;
 
   constructor(options: FrameDecoderOptions = {}) {
     this.maxBodyLength = options.maxBodyLength ?? DEFAULT_MAX_BODY_LENGTH;
@@ -31,21 +33,31 @@ export class FrameDecoder {
     let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.pendingLength > 0) {
       this.pending.push(buf);
-      buf = Buffer.concat(this.pending, this.pendingLength + buf.length);
+      this.pendingLength += buf.length;
+      // A large frame arrives in many chunks: collect them and join once, not once per chunk.
+      if (this.pendingLength < this.needed) return [];
+      buf = Buffer.concat(this.pending, this.pendingLength);
       this.pending = [];
       this.pendingLength = 0;
     }
     const frames: Buffer[] = [];
     let off = 0;
+    let needed = 0;
     while (buf.length - off >= 2) {
       if (buf[off] !== MAGIC_HIGH || buf[off + 1] !== MAGIC_LOW)
         throw new DubboBadMagicError(buf.readUInt16BE(off));
-      if (buf.length - off < HEADER_LENGTH) break;
+      if (buf.length - off < HEADER_LENGTH) {
+        needed = HEADER_LENGTH;
+        break;
+      }
       const bodyLength = buf.readInt32BE(off + 12);
       if (bodyLength < 0 || bodyLength > this.maxBodyLength)
         throw new DubboFrameTooLargeError(bodyLength, this.maxBodyLength);
       const total = HEADER_LENGTH + bodyLength;
-      if (buf.length - off < total) break;
+      if (buf.length - off < total) {
+        needed = total;
+        break;
+      }
       frames.push(buf.subarray(off, off + total));
       off += total;
     }
@@ -54,6 +66,7 @@ export class FrameDecoder {
       const tail = Buffer.from(buf.subarray(off));
       this.pending.push(tail);
       this.pendingLength = tail.length;
+      this.needed = Math.max(needed, 2);
     }
     return frames;
   }
@@ -61,6 +74,7 @@ export class FrameDecoder {
   reset(): void {
     this.pending = [];
     this.pendingLength = 0;
+    this.needed = 0;
   }
 }
 

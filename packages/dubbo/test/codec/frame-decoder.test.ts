@@ -74,3 +74,16 @@ describe('FrameDecoder', () => {
     expect('frame' in r && r.next).toBe(first.length);
   });
 });
+
+describe('FrameDecoder with a large frame', () => {
+  it('joins a frame near the 8 MiB limit from 4 KiB chunks once, not per chunk', () => {
+    const big = encodeResponse({ id: 9n, value: Buffer.alloc(8 * 1024 * 1024 - 4096, 1) });
+    const d = new FrameDecoder();
+    const out: Buffer[] = [];
+    const t0 = performance.now();
+    for (let i = 0; i < big.length; i += 4096) out.push(...d.push(big.subarray(i, i + 4096)));
+    expect(performance.now() - t0).toBeLessThan(5000); // quadratic joining takes minutes here
+    expect(out).toHaveLength(1);
+    expect(out[0]!.equals(big)).toBe(true);
+  });
+});
