@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { selectFilterChain } from '../../src/listener/filter-chain-match.js';
+import { sniff } from '../../src/listener/sniff.js';
+import type { FilterChainMatchModel } from '../../src/model/listener.js';
+
+describe('sniff', () => {
+  it.each([
+    ['PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'h2c'],
+    ['PRI * HTTP/2.0', 'more'],
+    ['GET / HTTP/1.1\r\n', 'http/1.1'],
+    ['POS', 'more'],
+    ['POST /x', 'http/1.1'],
+    ['\x16\x03\x01', 'tcp'],
+    ['SSH-2.0', 'tcp'],
+  ])('%j -> %s', (input, want) => {
+    expect(sniff(Buffer.from(input, 'latin1'))).toBe(want);
+  });
+  it('recognises Dubbo magic', () => {
+    expect(sniff(Buffer.from([0xda]))).toBe('more');
+    expect(sniff(Buffer.from([0xda, 0xbb, 0xc2]))).toBe('dubbo');
+  });
+});
+
+describe('filter chain match', () => {
+  const m = (p: Partial<FilterChainMatchModel>): FilterChainMatchModel => ({
+    prefixRanges: [],
+    sourcePrefixRanges: [],
+    sourcePorts: [],
+    transportProtocol: '',
+    applicationProtocols: [],
+    serverNames: [],
+    ...p,
+  });
+  const chains = [
+    {
+      name: 'port-9080-http',
+      match: m({ destinationPort: 9080, applicationProtocols: ['http/1.1', 'h2c'] }),
+    },
+    { name: 'port-9080', match: m({ destinationPort: 9080 }) },
+    { name: 'net-10', match: m({ prefixRanges: [{ address: '10.0.0.0', prefixLen: 8 }] }) },
+    { name: 'net-10-1', match: m({ prefixRanges: [{ address: '10.1.0.0', prefixLen: 16 }] }) },
+    { name: 'any-http', match: m({ applicationProtocols: ['http/1.1'] }) },
+    { name: 'catch-all', match: m({}) },
+  ];
+  const info = (ip: string, port: number, app = '') => ({
+    destinationIp: ip,
+    destinationPort: port,
+    sourceIp: '1.2.3.4',
+    sourcePort: 5555,
+    transportProtocol: 'raw_buffer',
+    applicationProtocol: app,
+  });
+  it.each([
+    [info('10.1.2.3', 9080, 'h2c'), 'port-9080-http'],
+    [info('10.1.2.3', 9080, ''), 'port-9080'],
+    [info('10.1.2.3', 80, ''), 'net-10-1'],
+    [info('::ffff:10.9.2.3', 80, ''), 'net-10'],
+    [info('192.168.0.1', 80, 'http/1.1'), 'any-http'],
+    [info('192.168.0.1', 80, 'dubbo'), 'catch-all'],
+  ])('%j -> %s', (i, want) => {
+    expect(selectFilterChain(chains, i)?.name).toBe(want);
+  });
+});
