@@ -47,7 +47,7 @@ export function buildGrpcRoute(
       {
         name,
         domains: [name, t.service.hostname],
-        routes: buildRoutesFor(ctx, t.service, t.port, { forGrpc: true }),
+        routes: buildRoutesFor(ctx, t.service, t.port, { forGrpc: true, proxyLabels: proxy.labels }),
       },
     ],
   };

@@ -4,7 +4,7 @@
 import { envoy } from '@strait/xds';
 import type { ProxyInfo } from '../model/proxy.js';
 import type { PushContext } from '../model/push-context.js';
-import { isHttpProtocol, type Service, type ServicePort } from '../model/service.js';
+import { isHttpProtocol, labelsMatch, type Service, type ServicePort } from '../model/service.js';
 import { httpFilters, listenerFilter, packHcm, packTcpProxy } from './any.js';
 import { dubboProxyFilter, dubboRouteConfig } from './dubbo.js';
 import { inboundServices } from './inbound.js';
@@ -18,6 +18,7 @@ import {
   VIRTUAL_INBOUND,
   VIRTUAL_OUTBOUND,
 } from './names.js';
+import { destinationCluster, virtualServicesFor } from './routes.js';
 import { servicesInScope, sidecarFor } from './scope.js';
 
 export type Listener = envoy.config.listener.v3.Listener.$Properties;
@@ -86,7 +87,7 @@ function outboundListener(
     filters = [dubboProxyFilter(`outbound_${name}`, configs)];
   } else {
     // Without VIPs one 0.0.0.0 TCP port can carry only one service: the first by host wins, as in Istio.
-    filters = [tcpProxy(`outbound_${name}`, clusterName('outbound', portNumber, '', first.service.hostname))];
+    filters = [tcpRoute(ctx, proxy, `outbound_${name}`, first.service, portNumber)];
   }
   return {
     name,
@@ -95,6 +96,45 @@ function outboundListener(
     trafficDirection: TrafficDirection.OUTBOUND,
     filterChains: [{ filters }],
   };
+}
+
+/** tcp_proxy for a TCP service: its VirtualService's first applicable `tcp` route, else the service. */
+function tcpRoute(
+  ctx: PushContext,
+  proxy: ProxyInfo,
+  statPrefix: string,
+  service: Service,
+  port: number,
+): Filter {
+  for (const vs of virtualServicesFor(ctx, service.hostname)) {
+    for (const rule of vs.spec.tcp ?? []) {
+      const ms = rule.match ?? [];
+      const applies =
+        ms.length === 0 ||
+        ms.some(
+          (m) =>
+            (m.port === undefined || m.port === port) &&
+            (!m.sourceLabels || labelsMatch(m.sourceLabels, proxy.labels)),
+        );
+      if (!applies) continue;
+      const dests = (rule.route ?? [])
+        .map((d) => ({
+          cluster: destinationCluster(ctx, vs, d.destination, port, false),
+          weight: d.weight ?? (rule.route?.length === 1 ? 100 : 0),
+        }))
+        .filter((d): d is { cluster: string; weight: number } => d.cluster !== undefined && d.weight > 0);
+      if (dests.length === 0) continue;
+      const config: envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.$Properties =
+        dests.length === 1
+          ? { statPrefix, cluster: dests[0]!.cluster }
+          : {
+              statPrefix,
+              weightedClusters: { clusters: dests.map((d) => ({ name: d.cluster, weight: d.weight })) },
+            };
+      return { name: 'envoy.filters.network.tcp_proxy', typedConfig: packTcpProxy(config) };
+    }
+  }
+  return tcpProxy(statPrefix, clusterName('outbound', port, '', service.hostname));
 }
 
 function virtualOutbound(ctx: PushContext, proxy: ProxyInfo): Listener {

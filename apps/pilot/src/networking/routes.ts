@@ -8,9 +8,9 @@ import type {
   StringMatch,
   VirtualService,
 } from '@strait/config';
-import type { envoy } from '@strait/xds';
+import { envoy } from '@strait/xds';
 import { CLUSTER_DOMAIN, type PushContext, resolveHost } from '../model/push-context.js';
-import type { Service, ServicePort } from '../model/service.js';
+import { labelsMatch, type Service, type ServicePort } from '../model/service.js';
 import { packFault } from './any.js';
 import { buildOutboundCluster } from './clusters.js';
 import { duration, fractionalPercent } from './duration.js';
@@ -27,6 +27,8 @@ type StringMatcher = envoy.type.matcher.v3.StringMatcher.$Properties;
 export interface RouteOptions {
   /** Proxyless gRPC: only what grpc-js-xds understands (no redirects, no mirrors, gRPC retry codes). */
   readonly forGrpc: boolean;
+  /** Labels of the proxy the routes are for: match entries with other `sourceLabels` are dropped. */
+  readonly proxyLabels?: Readonly<Record<string, string>>;
 }
 
 function vsNamespace(vs: VirtualService): string {
@@ -199,6 +201,33 @@ function grpcCode(name: string): number {
   return i >= 0 ? i : 14;
 }
 
+type HeaderValueOption = envoy.config.core.v3.HeaderValueOption.$Properties;
+const APPEND = envoy.config.core.v3.HeaderValueOption.HeaderAppendAction;
+
+function headerOptions(
+  set: Record<string, string> | undefined,
+  add: Record<string, string> | undefined,
+): HeaderValueOption[] {
+  const out: HeaderValueOption[] = [];
+  for (const k of Object.keys(set ?? {}).sort()) {
+    out.push({ header: { key: k, value: set![k]! }, appendAction: APPEND.OVERWRITE_IF_EXISTS_OR_ADD });
+  }
+  for (const k of Object.keys(add ?? {}).sort()) {
+    out.push({ header: { key: k, value: add![k]! }, appendAction: APPEND.APPEND_IF_EXISTS_OR_ADD });
+  }
+  return out;
+}
+
+/** Istio's `headers.request/response` set/add/remove as route-level header mutations. */
+function applyHeaders(route: Route, headers: NonNullable<HTTPRoute['headers']>): void {
+  const req = headerOptions(headers.request?.set, headers.request?.add);
+  if (req.length > 0) route.requestHeadersToAdd = req;
+  if (headers.request?.remove?.length) route.requestHeadersToRemove = [...headers.request.remove];
+  const res = headerOptions(headers.response?.set, headers.response?.add);
+  if (res.length > 0) route.responseHeadersToAdd = res;
+  if (headers.response?.remove?.length) route.responseHeadersToRemove = [...headers.response.remove];
+}
+
 /** Translates one HTTPRoute into Envoy routes (one per match entry: Istio's OR of ANDs). */
 export function translateHttpRoute(
   ctx: PushContext,
@@ -280,6 +309,7 @@ export function translateHttpRoute(
       base.route = action;
     }
   }
+  if (!opts.forGrpc && route.headers) applyHeaders(base, route.headers);
   if (route.fault && (route.fault.delay || route.fault.abort)) {
     base.typedPerFilterConfig = { 'envoy.filters.http.fault': faultConfig(route.fault) };
   }
@@ -316,14 +346,14 @@ export function buildRoutesFor(
   const routes: Route[] = [];
   for (const vs of virtualServicesFor(ctx, service.hostname)) {
     (vs.spec.http ?? []).forEach((r, i) => {
-      // Istio: a route whose matches all name other ports does not apply on this port.
+      // Istio: match entries for other ports, or for other source workloads (sourceLabels, decided
+      // here per proxy), do not apply; a route left with none of its entries is dropped.
       const ms = r.match ?? [];
-      const onPort = ms.length === 0 || ms.some((m) => m.port === undefined || m.port === port.number);
-      if (!onPort) return;
-      const filtered =
-        ms.length === 0
-          ? r
-          : { ...r, match: ms.filter((m) => m.port === undefined || m.port === port.number) };
+      const applies = (m: HTTPMatchRequest) =>
+        (m.port === undefined || m.port === port.number) &&
+        (!m.sourceLabels || labelsMatch(m.sourceLabels, opts.proxyLabels ?? {}));
+      if (ms.length > 0 && !ms.some(applies)) return;
+      const filtered = ms.length === 0 ? r : { ...r, match: ms.filter(applies) };
       routes.push(...translateHttpRoute(ctx, vs, filtered, i, port.number, opts));
     });
   }

@@ -26,7 +26,7 @@ export function buildSidecarRoute(
     virtualHosts.push({
       name: `${service.hostname}:${port.number}`,
       domains,
-      routes: buildRoutesFor(ctx, service, port, { forGrpc: false }),
+      routes: buildRoutesFor(ctx, service, port, { forGrpc: false, proxyLabels: proxy.labels }),
     });
   }
   virtualHosts.push({
