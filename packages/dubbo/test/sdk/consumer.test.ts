@@ -115,6 +115,16 @@ describe('DubboConsumer against DubboProvider over TCP', () => {
     await expect(c.invoke(generic)).resolves.toBe(42);
   });
 
+  it('routes by group and version to the matching service', async () => {
+    const p = await provider('a');
+    p.addService({ interface: DEMO, version: '1.0.0', group: 'gray', methods: { whoami: () => 'gray' } });
+    p.addService({ interface: DEMO, version: '2.0.0', methods: { whoami: () => 'v2' } });
+    const c = consumer([p.port]);
+    await expect(c.invoke({ ...call('whoami', [], []), group: 'gray' })).resolves.toBe('gray');
+    await expect(c.invoke({ ...call('whoami', [], []), version: '2.0.0' })).resolves.toBe('v2');
+    await expect(c.invoke(call('whoami', [], []))).resolves.toBe('a');
+  });
+
   it('fails fast with no providers', async () => {
     const c = consumer([]);
     await expect(c.invoke(call('sayHello', [], []))).rejects.toBeInstanceOf(DubboNoProviderError);
