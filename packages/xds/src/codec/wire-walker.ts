@@ -100,7 +100,7 @@ class Walker {
         if (!field.map) segment = `${segment}[${index}]`;
       }
       const here = join(path, segment);
-      pos = this.field(field, wireType, pos, end, here, depth);
+      pos = this.field(field, wireType, pos, end, here, depth, fieldNo);
     }
   }
 
@@ -111,6 +111,7 @@ class Walker {
     end: number,
     path: string,
     depth: number,
+    fieldNo: number,
   ): number {
     switch (wireType) {
       case WIRE_VARINT:
@@ -124,7 +125,7 @@ class Walker {
       case WIRE_LDELIM:
         return this.delimited(field, pos, end, path, depth);
       case WIRE_START_GROUP:
-        return this.group(pos, end, path, depth + 1);
+        return this.group(pos, end, path, depth + 1, fieldNo);
       case WIRE_END_GROUP:
         throw new Failure(path, 'unexpected end-group tag', pos);
       default:
@@ -198,7 +199,7 @@ class Walker {
           return s + len <= end ? utf8.decode(this.buf.subarray(s, s + len)) : undefined;
         }
         if (Math.floor(tag / 8) === 0) return undefined;
-        pos = this.field(undefined, tag % 8, afterTag, end, path, 0);
+        pos = this.field(undefined, tag % 8, afterTag, end, path, 0, Math.floor(tag / 8));
       }
     } catch {
       // The validating pass reports it with the right path.
@@ -228,7 +229,7 @@ class Walker {
         pos = this.stringValue(afterTag, end, at);
         continue;
       }
-      pos = this.field(undefined, wireType, afterTag, end, at, depth);
+      pos = this.field(undefined, wireType, afterTag, end, at, depth, fieldNo);
     }
   }
 
@@ -245,14 +246,24 @@ class Walker {
     return start + length;
   }
 
-  private group(pos: number, end: number, path: string, depth: number): number {
+  private group(pos: number, end: number, path: string, depth: number, fieldNo: number): number {
     if (depth > this.limit) throw new Failure(path, `nested deeper than ${this.limit} groups`, pos);
     while (pos < end) {
       const [tag, afterTag] = this.varint(pos, end, path, 'tag');
       const wireType = tag % 8;
-      if (Math.floor(tag / 8) === 0) throw new Failure(path, 'invalid field number 0', pos);
-      if (wireType === WIRE_END_GROUP) return afterTag;
-      pos = this.field(undefined, wireType, afterTag, end, path, depth);
+      const nested = Math.floor(tag / 8);
+      if (nested === 0) throw new Failure(path, 'invalid field number 0', pos);
+      if (wireType === WIRE_END_GROUP) {
+        if (nested !== fieldNo) {
+          throw new Failure(
+            path,
+            `end-group tag of field ${nested} closes the group of field ${fieldNo}`,
+            pos,
+          );
+        }
+        return afterTag;
+      }
+      pos = this.field(undefined, wireType, afterTag, end, path, depth, nested);
     }
     throw new Failure(path, 'unterminated group', pos);
   }
