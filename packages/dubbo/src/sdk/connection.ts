@@ -47,6 +47,7 @@ export class DubboConnection extends EventEmitter<DubboConnectionEvents> {
   private heartbeat: NodeJS.Timeout | undefined;
   private _readonly = false;
   private _closed = false;
+  private draining = false;
 
   private constructor(address: ProviderAddress, socket: Socket, options: ConnectionOptions) {
     super();
@@ -101,7 +102,7 @@ export class DubboConnection extends EventEmitter<DubboConnectionEvents> {
 
   /** Usable for a new request. */
   get available(): boolean {
-    return !this._closed && !this._readonly;
+    return !this._closed && !this._readonly && !this.draining;
   }
 
   /**
@@ -114,7 +115,8 @@ export class DubboConnection extends EventEmitter<DubboConnectionEvents> {
     twoWay = true,
   ): Promise<DecodedResponse | undefined> {
     if (this._closed) return Promise.reject(new DubboConnectionClosedError(addressKey(this.address)));
-    if (this._readonly) return Promise.reject(new DubboReadonlyError(addressKey(this.address)));
+    if (this._readonly || this.draining)
+      return Promise.reject(new DubboReadonlyError(addressKey(this.address)));
     const id = this.nextId;
     this.nextId = this.nextId === 0x7fffffffffffffffn ? 1n : this.nextId + 1n;
     const frame = build(id);
@@ -131,6 +133,12 @@ export class DubboConnection extends EventEmitter<DubboConnectionEvents> {
       this.pending.set(id, { resolve, reject, timer });
       this.write(frame);
     });
+  }
+
+  /** Takes no new requests and closes once those in flight are answered (or time out). */
+  drain(): void {
+    this.draining = true;
+    this.maybeFinishReadonly();
   }
 
   close(): void {
@@ -209,9 +217,9 @@ export class DubboConnection extends EventEmitter<DubboConnectionEvents> {
     }
   }
 
-  /** A read-only connection has no future: close it when nothing is waiting on it any more. */
+  /** A read-only or draining connection has no future: close it when nothing is waiting on it any more. */
   private maybeFinishReadonly(): void {
-    if (this._readonly && this.pending.size === 0) this.close();
+    if ((this._readonly || this.draining) && this.pending.size === 0) this.close();
   }
 
   private onClose(): void {

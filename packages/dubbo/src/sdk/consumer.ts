@@ -58,7 +58,7 @@ export class DubboConsumer {
     for (const [key, conn] of this.connections) {
       if (!keep.has(key)) {
         this.connections.delete(key);
-        void conn.then((c) => (c.inFlight === 0 ? c.close() : undefined)).catch(() => {});
+        void conn.then((c) => c.drain()).catch(() => {});
       }
     }
   }

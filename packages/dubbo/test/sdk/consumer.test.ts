@@ -125,6 +125,18 @@ describe('DubboConsumer against DubboProvider over TCP', () => {
     await expect(c.invoke(call('whoami', [], []))).resolves.toBe('a');
   });
 
+  it('setProviders drains a removed provider: its call in flight completes, new calls go elsewhere', async () => {
+    const a = await provider('a');
+    const b = await provider('b');
+    const c = consumer([a.port]);
+    const slow = c.invoke(call('sleep', ['int', 'java.lang.String'], [150, 'from-a']));
+    await sleep(30);
+    c.setProviders([{ host: '127.0.0.1', port: b.port }]);
+    await expect(c.invoke(call('whoami', [], []))).resolves.toBe('b');
+    await expect(slow).resolves.toBe('from-a');
+    await expect.poll(() => a.connectionCount).toBe(0);
+  });
+
   it('fails fast with no providers', async () => {
     const c = consumer([]);
     await expect(c.invoke(call('sayHello', [], []))).rejects.toBeInstanceOf(DubboNoProviderError);
