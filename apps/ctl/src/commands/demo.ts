@@ -15,7 +15,7 @@ import type { Command } from '../command.js';
 import { buildDemoResources, DEFAULT_DEMO } from '../demo/sample.js';
 import { UsageError } from '../io.js';
 
-const USAGE = `usage: strait demo [--service NAME] [--namespace NS] [--port N] [--v1-weight PCT] [--compact]
+const USAGE = `usage: strait demo [--service NAME] [--namespace NS] [--port N] [--v1-weight PCT] [--only KINDS] [--compact]
 
 Prints the listeners, routes, clusters and endpoints (LDS/RDS/CDS/EDS) a sidecar calling the
 sample service gets: subsets v1 and v2 with a weighted split (default 80/20).
@@ -24,8 +24,25 @@ sample service gets: subsets v1 and v2 with a weighted split (default 80/20).
   --namespace NS     namespace (default ${DEFAULT_DEMO.namespace})
   --port N           service port (default ${DEFAULT_DEMO.port})
   --v1-weight PCT    percent of requests to v1, the rest to v2 (default ${DEFAULT_DEMO.v1Weight})
+  --only KINDS       comma-separated subset of listeners,routes,clusters,endpoints
   --compact          one line of JSON instead of indented
 `;
+
+const KINDS = ['listeners', 'routes', 'clusters', 'endpoints'] as const;
+type Kind = (typeof KINDS)[number];
+
+function parseKinds(value: string | undefined): Set<Kind> {
+  if (value === undefined) return new Set(KINDS);
+  const kinds = new Set<Kind>();
+  for (const part of value.split(',')) {
+    const kind = part.trim();
+    if (!(KINDS as readonly string[]).includes(kind)) {
+      throw new UsageError(`strait demo: --only takes ${KINDS.join(', ')}; got "${kind}"`);
+    }
+    kinds.add(kind as Kind);
+  }
+  return kinds;
+}
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
@@ -43,6 +60,7 @@ export const demoCommand: Command = {
       namespace: { type: 'string' },
       port: { type: 'string' },
       'v1-weight': { type: 'string' },
+      only: { type: 'string' },
       compact: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     });
@@ -65,13 +83,14 @@ export const demoCommand: Command = {
       port: intFlag('demo', 'port', values.port, DEFAULT_DEMO.port, 1, 65535),
       v1Weight: intFlag('demo', 'v1-weight', values['v1-weight'], DEFAULT_DEMO.v1Weight, 0, 100),
     });
-    const output = {
-      service: resources.host,
-      listeners: resources.listeners.map((l) => wire(ListenerCodec, l)),
-      routes: resources.routes.map((r) => wire(RouteConfigurationCodec, r)),
-      clusters: resources.clusters.map((c) => wire(ClusterCodec, c)),
-      endpoints: resources.endpoints.map((e) => wire(ClusterLoadAssignmentCodec, e)),
-    };
+    const kinds = parseKinds(values.only);
+    const output: Record<string, unknown> = { service: resources.host };
+    if (kinds.has('listeners')) output['listeners'] = resources.listeners.map((l) => wire(ListenerCodec, l));
+    if (kinds.has('routes')) output['routes'] = resources.routes.map((r) => wire(RouteConfigurationCodec, r));
+    if (kinds.has('clusters')) output['clusters'] = resources.clusters.map((c) => wire(ClusterCodec, c));
+    if (kinds.has('endpoints')) {
+      output['endpoints'] = resources.endpoints.map((e) => wire(ClusterLoadAssignmentCodec, e));
+    }
     io.out(`${JSON.stringify(output, null, values.compact ? undefined : 2)}\n`);
     return 0;
   },

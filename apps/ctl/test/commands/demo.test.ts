@@ -34,6 +34,15 @@ describe('demo', () => {
     expect(JSON.parse(c.get().out)).toHaveProperty('clusters');
   });
 
+  it('prints only the asked kinds', async () => {
+    const c = capture();
+    expect(await main(['demo', '--only', 'clusters,endpoints', '--compact'], c.io)).toBe(0);
+    expect(Object.keys(JSON.parse(c.get().out))).toEqual(['service', 'clusters', 'endpoints']);
+    const bad = capture();
+    expect(await main(['demo', '--only', 'secrets'], bad.io)).toBe(2);
+    expect(bad.get().err).toContain('--only takes listeners, routes, clusters, endpoints; got "secrets"');
+  });
+
   it('validates names', async () => {
     const c = capture();
     expect(await main(['demo', '--service', 'Bad_Name'], c.io)).toBe(2);
