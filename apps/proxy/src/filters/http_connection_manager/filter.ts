@@ -91,7 +91,7 @@ export class HttpConnectionManager {
         const ex = new Http1Downstream(req, res);
         if (this.draining) ex.closeConnection = true;
         this.stats.downstream_rq_http1_total.inc();
-        this.handle(ex);
+        this.safeHandle(ex);
       },
     );
     this.h1.maxHeadersCount = config.maxHeadersCount;
@@ -111,7 +111,7 @@ export class HttpConnectionManager {
     });
     this.h2.on('stream', (stream, headers) => {
       this.stats.downstream_rq_http2_total.inc();
-      this.handle(new Http2Downstream(stream, headers));
+      this.safeHandle(new Http2Downstream(stream, headers));
     });
     this.h2.on('session', (session: http2.ServerHttp2Session) => {
       this.h2Sessions.add(session);
@@ -200,6 +200,16 @@ export class HttpConnectionManager {
   private routeTable(): RouteTableModel | undefined {
     const r = this.config.routes;
     return r.kind === 'inline' ? r.table : this.ctx.routes.get(r.name);
+  }
+
+  /** A bug in one request's path resets that request; it never takes the proxy down. */
+  private safeHandle(ex: DownstreamExchange): void {
+    try {
+      this.handle(ex);
+    } catch {
+      this.stats.downstream_rq_internal_error.inc();
+      ex.reset();
+    }
   }
 
   private handle(ex: DownstreamExchange): void {

@@ -21,6 +21,7 @@ export const HCM_STATS = {
   downstream_rq_header_timeout: counter('Connections closed by request_headers_timeout (slowloris)'),
   downstream_rq_rx_reset: counter('Requests reset by the downstream'),
   downstream_rq_time: histogram('Request time in ms'),
+  downstream_rq_internal_error: counter('Requests reset because of an internal error'),
   no_route: counter('Requests with no matching route'),
   no_cluster: counter('Requests whose route names an unknown cluster'),
   rq_direct_response: counter('Direct responses sent'),
