@@ -62,7 +62,10 @@ export class RegistryServer {
   private readonly streams = new Set<Subscriber>();
   private readonly maxPendingBytes: number;
   private readonly maxSubs: number;
-  private readonly pushMode: 'delta' | 'full';
+  /** Mutable so the benchmark can measure both modes over the same connected watchers. */
+  pushMode: 'delta' | 'full';
+  private readonly fullCache = new Map<string, Buffer>();
+  private fullCacheRevision = -1;
   /** Bytes pushed to watch streams (the benchmark reads this). */
   bytesPushed = 0;
 
@@ -219,13 +222,24 @@ export class RegistryServer {
   }
 
   private sendFull(sub: Subscriber, service: string, type: 'SNAPSHOT' | 'RESYNC', reason: string): void {
-    const msg = encodeWatchResponse({
-      type,
-      service,
-      revision: this.store.revision,
-      instances: this.store.list(service).map(toWire),
-      reason,
-    });
+    // Many subscribers asking for the same state at the same revision (every proxy reconnecting after a
+    // restart) share one encoding. Any write moves the revision and so invalidates every entry.
+    const key = `${type}\0${reason}\0${service}`;
+    if (this.fullCacheRevision !== this.store.revision || this.fullCache.size >= 256) {
+      this.fullCache.clear();
+      this.fullCacheRevision = this.store.revision;
+    }
+    let msg = this.fullCache.get(key);
+    if (!msg) {
+      msg = encodeWatchResponse({
+        type,
+        service,
+        revision: this.store.revision,
+        instances: this.store.list(service).map(toWire),
+        reason,
+      });
+      this.fullCache.set(key, msg);
+    }
     if (type === 'RESYNC') this.metrics.inc('watch_resyncs');
     this.write(sub, msg);
   }
