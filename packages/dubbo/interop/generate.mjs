@@ -6,7 +6,7 @@
 // one JVM start (~1-2 s) and a cold one is bounded by the step timeouts below (Maven downloads Dubbo once).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -52,34 +52,58 @@ export function build() {
   const key = hash.digest('hex').slice(0, 16);
   const dir = join(cache, key);
   const classpathFile = join(dir, 'classpath.txt');
-  if (!existsSync(classpathFile)) {
-    const tmp = join(cache, `${key}.tmp-${process.pid}`);
-    rmSync(tmp, { recursive: true, force: true });
-    mkdirSync(join(tmp, 'classes'), { recursive: true });
+  if (!existsSync(classpathFile)) withBuildLock(() => existsSync(classpathFile) || compile(key, dir));
+  return `${join(dir, 'classes')}:${readFileSync(classpathFile, 'utf8').trim()}`;
+}
+
+/**
+ * One build at a time per checkout: test files start in parallel, and two Maven runs filling the same local
+ * repository at once is asking for trouble. A lock older than the build's own time bound is stale.
+ */
+function withBuildLock(fn) {
+  const lock = join(cache, '.lock');
+  mkdirSync(cache, { recursive: true });
+  const deadline = Date.now() + 290_000;
+  for (;;) {
     try {
-      const tmpCp = join(tmp, 'classpath.txt.partial');
-      run('maven', 'mvn', ['-q', '-B', 'dependency:build-classpath', `-Dmdep.outputFile=${tmpCp}`], 150_000);
-      const cp = readFileSync(tmpCp, 'utf8').trim();
-      run(
-        'javac',
-        'javac',
-        ['-encoding', 'UTF-8', '-nowarn', '-d', join(tmp, 'classes'), '-cp', cp, ...sources()],
-        90_000,
-      );
-      renameSync(tmpCp, join(tmp, 'classpath.txt'));
-      try {
-        renameSync(tmp, dir);
-      } catch {
-        // Another process finished the same build first: use theirs.
-      }
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
-    for (const old of readdirSync(cache)) {
-      if (old !== key && !old.includes('.tmp-')) rmSync(join(cache, old), { recursive: true, force: true });
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() - statSync(lock, { throwIfNoEntry: false })?.mtimeMs > 290_000)
+        rmSync(lock, { force: true, recursive: true });
+      if (Date.now() > deadline) throw new StepError('lock', `timed out waiting for ${lock}`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
     }
   }
-  return `${join(dir, 'classes')}:${readFileSync(classpathFile, 'utf8').trim()}`;
+  try {
+    return fn();
+  } finally {
+    rmSync(lock, { force: true, recursive: true });
+  }
+}
+
+function compile(key, dir) {
+  const tmp = join(cache, `${key}.tmp-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(join(tmp, 'classes'), { recursive: true });
+  try {
+    const tmpCp = join(tmp, 'classpath.txt.partial');
+    run('maven', 'mvn', ['-q', '-B', 'dependency:build-classpath', `-Dmdep.outputFile=${tmpCp}`], 150_000);
+    const cp = readFileSync(tmpCp, 'utf8').trim();
+    const javac = ['-encoding', 'UTF-8', '-nowarn', '-d', join(tmp, 'classes'), '-cp', cp, ...sources()];
+    run('javac', 'javac', javac, 90_000);
+    renameSync(tmpCp, join(tmp, 'classpath.txt'));
+    renameSync(tmp, dir);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  // Builds for older sources are of no further use.
+  for (const old of readdirSync(cache)) {
+    if (old !== key && !old.startsWith('.') && !old.includes('.tmp-')) {
+      rmSync(join(cache, old), { recursive: true, force: true });
+    }
+  }
+  return true;
 }
 
 /** Writes through a temporary file and renames, so concurrent readers never see half a fixture. */
