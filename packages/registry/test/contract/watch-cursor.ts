@@ -54,7 +54,7 @@ export class WatchCursor {
   }
 
   /** Resolves once `predicate` holds; rejects with a description of the last state after `timeoutMs`. */
-  until(predicate: (c: WatchCursor) => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  until(predicate: (c: WatchCursor) => boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> {
     if (predicate(this)) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const check = (): void => {

@@ -43,7 +43,7 @@ describe('RegistryServer fan-out', () => {
     // Far fewer messages than changes were written to the stream.
     expect(m['watch_events_delivered']).toBeLessThan(3000);
     cursor.watch.close();
-  });
+  }, 60_000);
 
   it('pushes one encoded delta carrying only the changed endpoint to every subscriber', async () => {
     const server = new RegistryServer();
@@ -68,5 +68,5 @@ describe('RegistryServer fan-out', () => {
       expect(c.events.at(-1)).toMatchObject({ type: 'delta', added: [], removed: [] });
       c.watch.close();
     }
-  });
+  }, 60_000);
 });

@@ -86,5 +86,5 @@ describe('strait-registry persistence', () => {
     writer.abandon();
     await expect.poll(async () => (await listAll(reader)).size, { timeout: 15_000, interval: 250 }).toBe(0);
     cursor.watch.close();
-  });
+  }, 180_000);
 });
