@@ -75,13 +75,36 @@ export class IstioMetrics {
   /** Series refused because the cap was reached. */
   readonly overflow = new Counter();
 
-  recordRequest(labels: IstioLabels, durationMs: number, requestBytes: number, responseBytes: number): void {
+  /** Series by a caller's short key, so the 25 labels are built and rendered once per series. */
+  private readonly byShortKey = new Map<string, Series>();
+
+  /** Records a request; `labels` is only called the first time `shortKey` is seen. */
+  recordRequest(
+    shortKey: string,
+    labels: () => IstioLabels,
+    durationMs: number,
+    requestBytes: number,
+    responseBytes: number,
+  ): void {
+    let s = this.byShortKey.get(shortKey);
+    if (!s) {
+      s = this.seriesFor(labels());
+      if (!s) return;
+      if (this.byShortKey.size < MAX_ISTIO_SERIES) this.byShortKey.set(shortKey, s);
+    }
+    s.requests.inc();
+    s.duration.observe(durationMs);
+    s.reqBytes.observe(requestBytes);
+    s.respBytes.observe(responseBytes);
+  }
+
+  private seriesFor(labels: IstioLabels): Series | undefined {
     const key = render(labels);
     let s = this.series.get(key);
     if (!s) {
       if (this.series.size >= MAX_ISTIO_SERIES) {
         this.overflow.inc();
-        return;
+        return undefined;
       }
       s = {
         labels: key,
@@ -92,10 +115,7 @@ export class IstioMetrics {
       };
       this.series.set(key, s);
     }
-    s.requests.inc();
-    s.duration.observe(durationMs);
-    s.reqBytes.observe(requestBytes);
-    s.respBytes.observe(responseBytes);
+    return s;
   }
 
   tcpSeries(labels: Record<string, string>): TcpSeries | undefined {

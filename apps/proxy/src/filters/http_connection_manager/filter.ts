@@ -246,17 +246,20 @@ export class HttpConnectionManager {
       const klass = Math.floor(status / 100);
       if (klass >= 1 && klass <= 5) this.stats[`downstream_rq_${klass}xx` as 'downstream_rq_2xx'].inc();
       const flagStr = flags.join(',');
+      const proto = isGrpc ? 'grpc' : 'http';
       this.ctx.istio.recordRequest(
-        istioLabels(
-          this.ctx.node,
-          this.opts.direction,
-          cluster,
-          head.authority,
-          isGrpc ? 'grpc' : 'http',
-          status,
-          grpcStatus,
-          flagStr,
-        ),
+        `${this.opts.direction}|${cluster}|${head.authority}|${proto}|${status}|${grpcStatus ?? ''}|${flagStr}`,
+        () =>
+          istioLabels(
+            this.ctx.node,
+            this.opts.direction,
+            cluster,
+            head.authority,
+            proto,
+            status,
+            grpcStatus,
+            flagStr,
+          ),
         durationMs,
         ex.bytesReceived,
         ex.bytesSent,
