@@ -15,6 +15,7 @@ import {
   openSync,
   readFileSync,
   renameSync,
+  unlinkSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -24,6 +25,7 @@ import { instanceFromJSON } from '../instance.js';
 import type { MemoryStore, Mutation, StoreSnapshot } from '../store/memory-store.js';
 
 const SNAPSHOT = 'snapshot.json';
+const LOCK = 'LOCK';
 const WAL = 'wal.log';
 
 interface WalRecord {
@@ -61,6 +63,7 @@ export class Persistence {
    */
   open(store: MemoryStore): number {
     mkdirSync(this.dir, { recursive: true });
+    this.lock();
     let snapSeq = 0;
     const snapPath = join(this.dir, SNAPSHOT);
     if (existsSync(snapPath)) {
@@ -105,6 +108,27 @@ export class Persistence {
   close(): void {
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
+    try {
+      if (readFileSync(join(this.dir, LOCK), 'utf8') === String(process.pid))
+        unlinkSync(join(this.dir, LOCK));
+    } catch {
+      // already gone
+    }
+  }
+
+  /**
+   * One server per data dir: two writers would interleave their logs. The lock holds the owner's pid, so
+   * a lock left by a killed server (kill -9) is recognised as stale and taken over.
+   */
+  private lock(): void {
+    const path = join(this.dir, LOCK);
+    if (existsSync(path)) {
+      const pid = Number(readFileSync(path, 'utf8'));
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+        throw new RegistryError('REG_ERR_STORAGE', `${this.dir} is in use by process ${pid}`);
+      }
+    }
+    writeFileSync(path, String(process.pid));
   }
 
   private append(m: Mutation): void {
@@ -157,5 +181,15 @@ export class Persistence {
     } catch (err) {
       throw new RegistryError('REG_ERR_STORAGE', `${what} in ${this.dir} is corrupt`, { cause: err });
     }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else, which still means the directory is taken.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

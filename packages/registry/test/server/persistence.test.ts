@@ -88,3 +88,17 @@ describe('strait-registry persistence', () => {
     cursor.watch.close();
   }, 180_000);
 });
+
+describe('strait-registry data dir lock', () => {
+  it('refuses a second server on the same data dir, and takes over a lock left by kill -9', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strait-registry-lock-'));
+    const first = new ServerProcess(dir);
+    await first.start();
+    const second = new ServerProcess(dir);
+    await expect(second.start()).rejects.toThrow(/in use by process/);
+    await first.kill9();
+    await first.start(); // the lock still names the dead process: taken over
+    await first.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+});
