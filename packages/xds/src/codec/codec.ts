@@ -36,12 +36,12 @@ export interface MessageCodec<T, P = T> {
 }
 
 /** Options for the toObject view: what config_dump-like consumers want to read. */
-export const OBJECT_VIEW: $protobuf.IConversionOptions = {
+export const OBJECT_VIEW: Readonly<$protobuf.IConversionOptions> = Object.freeze({
   enums: String,
   longs: Number,
   bytes: String,
   json: true,
-};
+});
 
 function describe(err: unknown): string {
   if (err instanceof Error) return err.message;
