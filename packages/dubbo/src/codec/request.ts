@@ -3,7 +3,7 @@
 //   | one value per parameter | attachments map
 // `peekRequest` is the routing fast path: it reads the envelope and attachments and SKIPS the arguments,
 // returning their byte range so a proxy can forward the frame untouched.
-import { DubboNotARequestError, DubboUnsupportedSerializationError } from '../errors.js';
+import { DubboEncodeError, DubboNotARequestError, DubboUnsupportedSerializationError } from '../errors.js';
 import { type DecodeValuesOptions, decodeValues } from './args.js';
 import { countParameters, descriptorToJavaClass, parseDescriptor } from './descriptor.js';
 import { decodeHeader, encodeHeader, HEADER_LENGTH, SerializationId } from './header.js';
@@ -133,7 +133,13 @@ export function encodeRequest(req: DubboRequest, types: readonly string[] = []):
     w.writeRaw(req.rawArgs);
   } else {
     const args = req.args ?? [];
-    const types = args.length > 0 ? parseDescriptor(req.parameterTypes) : [];
+    const types = parseDescriptor(req.parameterTypes);
+    // The peer reads exactly as many values as the descriptor names: any other count corrupts the body.
+    if (types.length !== args.length) {
+      throw new DubboEncodeError(
+        `${args.length} arguments for ${types.length} parameter types "${req.parameterTypes}"`,
+      );
+    }
     for (let i = 0; i < args.length; i++) {
       const t = types[i];
       const v = args[i];

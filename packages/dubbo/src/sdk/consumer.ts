@@ -68,13 +68,8 @@ export class DubboConsumer {
     const res = await this.invokeRaw(call);
     if (res === undefined) return undefined;
     if (res.status !== Status.OK) throw new DubboRemoteError(res.status, res.errorMessage ?? '');
-    if (res.exception !== undefined) {
-      const msg = (res.exception as { message?: unknown }).message;
-      throw new DubboServiceExceptionError(
-        typeof msg === 'string' ? msg : String(res.exception),
-        res.exception,
-      );
-    }
+    if (res.exception !== undefined)
+      throw new DubboServiceExceptionError(exceptionMessage(res.exception), res.exception);
     return res.value ?? null;
   }
 
@@ -171,4 +166,18 @@ export class DubboConsumer {
     for (const [, p] of this.connections) void p.then((c) => c.close()).catch(() => {});
     this.connections.clear();
   }
+}
+
+/** hessian.js turns *Exception classes into Errors; other Throwables (e.g. *Error) stay objects with fields. */
+function exceptionMessage(ex: unknown): string {
+  if (typeof ex !== 'object' || ex === null) return String(ex);
+  const o = ex as {
+    message?: unknown;
+    detailMessage?: unknown;
+    $?: { detailMessage?: unknown };
+    $class?: unknown;
+  };
+  const msg = o.message ?? o.detailMessage ?? o.$?.detailMessage;
+  if (typeof msg === 'string') return msg;
+  return typeof o.$class === 'string' ? o.$class : 'remote exception';
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DubboEncodeError,
   DubboNotARequestError,
   DubboUnsupportedSerializationError,
   decodeRequest,
@@ -77,6 +78,10 @@ describe('request codec', () => {
     const kryo = Buffer.from(encodeRequest(req));
     kryo[2] = (kryo[2]! & 0xe0) | 8;
     expect(() => peekRequest(kryo)).toThrow(DubboUnsupportedSerializationError);
+  });
+
+  it('refuses an argument count that differs from the descriptor', () => {
+    expect(() => encodeRequest({ ...req, args: ['only one'] })).toThrow(DubboEncodeError);
   });
 
   it('a one-way request clears the two-way flag', () => {
