@@ -156,7 +156,13 @@ export class DubboProvider {
         ready: () => this._online && !this.closing,
       });
       const q = this.options.qos ?? {};
-      this._qosPort = await qos.listen({ host: q.host ?? '127.0.0.1', port: q.port ?? DEFAULT_QOS_PORT });
+      try {
+        this._qosPort = await qos.listen({ host: q.host ?? '127.0.0.1', port: q.port ?? DEFAULT_QOS_PORT });
+      } catch (err) {
+        // Typically 22222 taken by another app on the host: fail whole, leaving no listener behind.
+        await new Promise((r) => server.close(r));
+        throw err;
+      }
       this.qos = qos;
     }
     if (this.options.registerOnStart !== false) await this.online();

@@ -1,5 +1,6 @@
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DubboProvider } from '../../src/index.js';
+import { DubboProvider } from '../../src/index.js';
 import { RecordingRegistry, startDemoProvider } from '../helpers/demo.js';
 
 let p: DubboProvider | undefined;
@@ -42,6 +43,21 @@ describe('QoS online/offline', () => {
     const res = await fetch(`${base}/bogus`);
     expect(res.status).toBe(404);
     expect(await res.text()).toBe('Unsupported command: bogus\n');
+  });
+
+  it('fails start, leaving no listener, when the QoS port is taken', async () => {
+    p = await startDemoProvider('first');
+    const second = new DubboProvider({ port: 0, qos: { port: p.qosPort! } });
+    await expect(second.start()).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    const refused = await new Promise<boolean>((r) => {
+      const s = connect(second.port, '127.0.0.1');
+      s.on('error', () => r(true));
+      s.on('connect', () => {
+        s.destroy();
+        r(false);
+      });
+    });
+    expect(refused).toBe(true);
   });
 
   it('starts offline when registerOnStart is false, and close deregisters', async () => {
