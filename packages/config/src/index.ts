@@ -1,6 +1,7 @@
 // @strait/config: Istio networking kinds and Strait kinds, YAML loading, validation, the config store.
 export * from './errors.js';
 export * from './kinds/index.js';
+export * from './kubernetes/index.js';
 export * from './loader/index.js';
 export * from './store.js';
 export {

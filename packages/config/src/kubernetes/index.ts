@@ -1,0 +1,6 @@
+export {
+  type KubernetesConfigOptions,
+  type KubernetesConfigUpdate,
+  type KubernetesConfigWatcher,
+  watchKubernetesConfig,
+} from './watch.js';

@@ -1,0 +1,2 @@
+export { KubernetesRegistry, type KubernetesRegistryOptions } from './registry.js';
+export { openKubernetes, setup } from './setup.js';

@@ -1,0 +1,130 @@
+// A reflector (client-go's name): client-node's ListWatch informer (list, then watch from the list's
+// resourceVersion; on 410 Gone it re-lists and reports the difference as add/update/delete), with what
+// it lacks for a registry:
+// - bookmarks: the watch asks for them (allowWatchBookmarks), so a quiet watch still advances its
+//   resourceVersion and a reconnect rarely needs a re-list;
+// - restarts: client-node stops on any error other than 410 or a timeout; this retries with bounded
+//   backoff until stopped;
+// - re-list notice: `onRelist` runs after the informer applied a re-list (the first list excluded), so
+//   the registry can hand watchers a resync: after a gap, deltas alone cannot be trusted;
+// - `synced`: resolves after the first list.
+import { type KubeConfig, type KubernetesListObject, ListWatch, Watch } from '@kubernetes/client-node';
+import type { KubeObject } from './objects.js';
+
+export type ListFn<T extends KubeObject> = () => Promise<KubernetesListObject<T>>;
+
+export interface ReflectorOptions<T extends KubeObject> {
+  readonly path: string;
+  readonly list: ListFn<T>;
+  readonly labelSelector?: string;
+  /** Any add/update/delete, after the informer's cache changed. */
+  readonly onChange: (type: 'add' | 'update' | 'delete', obj: T) => void;
+  readonly onRelist?: () => void;
+  readonly onError?: (err: unknown) => void;
+  /** Server-side watch timeout; the watch is then resumed from the last resourceVersion. Default 300. */
+  readonly timeoutSeconds?: number;
+}
+
+const MAX_BACKOFF_MS = 5_000;
+
+/** client-node's Watch plus bookmarks and a server-side timeout, and a hook on every (re)connect. */
+class BookmarkWatch extends Watch {
+  constructor(
+    config: KubeConfig,
+    private readonly timeoutSeconds: number,
+    private readonly onConnect: () => void,
+  ) {
+    super(config);
+    // An inactivity bound above the apiserver's bookmark interval (about a minute); client-node has
+    // no setter for it.
+    (this as unknown as { requestTimeoutMs: number }).requestTimeoutMs = 90_000;
+  }
+
+  override watch(
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
+  ): Promise<AbortController> {
+    this.onConnect();
+    const params = { ...queryParams, allowWatchBookmarks: true, timeoutSeconds: this.timeoutSeconds };
+    return super.watch(path, params, callback, done);
+  }
+}
+
+export class Reflector<T extends KubeObject> {
+  readonly #informer: ListWatch<T>;
+  readonly #options: ReflectorOptions<T>;
+  #lists = 0;
+  #attempt = 0;
+  #stopped = true;
+  #retry: NodeJS.Timeout | undefined;
+  #resolveSynced!: () => void;
+  readonly synced: Promise<void>;
+
+  constructor(kc: KubeConfig, options: ReflectorOptions<T>) {
+    this.#options = options;
+    this.synced = new Promise((r) => {
+      this.#resolveSynced = r;
+    });
+    const list: ListFn<T> = async () => {
+      const res = await options.list();
+      const relist = this.#lists++ > 0;
+      // ListWatch applies the returned items synchronously once this promise settles (firing
+      // add/update/delete); setImmediate runs after that, so the hooks see the applied list.
+      setImmediate(() => {
+        if (this.#stopped) return;
+        if (relist) options.onRelist?.();
+        else this.#resolveSynced();
+      });
+      return res;
+    };
+    const watch = new BookmarkWatch(kc, options.timeoutSeconds ?? 300, () => {
+      this.#attempt = 0;
+    });
+    this.#informer = new ListWatch<T>(options.path, watch, list, false, options.labelSelector);
+    this.#informer.on('add', (o) => options.onChange('add', o));
+    this.#informer.on('update', (o) => options.onChange('update', o));
+    this.#informer.on('delete', (o) => options.onChange('delete', o));
+    this.#informer.on('error', (err) => this.#failed(err));
+  }
+
+  /** Cached objects (all namespaces, or one). */
+  list(namespace?: string): readonly T[] {
+    return this.#informer.list(namespace);
+  }
+
+  get(name: string, namespace?: string): T | undefined {
+    return this.#informer.get(name, namespace);
+  }
+
+  get resourceVersion(): string {
+    return this.#informer.latestResourceVersion();
+  }
+
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    void this.#informer.start().catch((err: unknown) => this.#failed(err));
+  }
+
+  /** Stops watching; the cache and resourceVersion are kept, so start() resumes from there. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#retry);
+    this.#retry = undefined;
+    await this.#informer.stop();
+  }
+
+  #failed(err: unknown): void {
+    if (this.#stopped) return;
+    this.#options.onError?.(err);
+    clearTimeout(this.#retry);
+    const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** this.#attempt++);
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      if (!this.#stopped) void this.#informer.start().catch((e: unknown) => this.#failed(e));
+    }, delay);
+    this.#retry.unref();
+  }
+}
