@@ -321,8 +321,14 @@ export class Hessian2Reader {
   // ---- skipping: moves past one value without building it ----
 
   skipValue(): void {
-    const at = this.pos;
-    const code = this.u8();
+    let at = this.pos;
+    let code = this.u8();
+    // Class definitions precede the value that uses them; a loop, so a hostile run of them cannot recurse.
+    while (code === 0x43) {
+      this.readClassDef();
+      at = this.pos;
+      code = this.u8();
+    }
     if (code >= 0x80 && code <= 0xbf) return; // compact int
     if (code >= 0xd8 && code <= 0xef) return; // compact long
     if (code <= 0x1f || (code >= 0x30 && code <= 0x33) || code === 0x52 || code === 0x53) {
@@ -336,10 +342,6 @@ export class Hessian2Reader {
       case 0x46: // F
       case 0x5b:
       case 0x5c:
-        return;
-      case 0x43: // class definition, followed by the value that uses it
-        this.readClassDef();
-        this.skipValue();
         return;
       case 0x48: // untyped map
         this.skipMapBody();
@@ -525,8 +527,13 @@ export class Hessian2Reader {
    * string, Buffer (binary), Date, array (lists), plain object (maps, keys stringified) or HessianObject.
    */
   readValue(): unknown {
-    const at = this.pos;
-    const code = this.u8();
+    let at = this.pos;
+    let code = this.u8();
+    while (code === 0x43) {
+      this.readClassDef();
+      at = this.pos;
+      code = this.u8();
+    }
     const i = this.readIntAfter(code);
     if (i !== undefined) return i;
     if (code <= 0x1f || (code >= 0x30 && code <= 0x33) || code === 0x52 || code === 0x53) {
@@ -555,9 +562,6 @@ export class Hessian2Reader {
         this.pos += 4;
         return new Date(min * 60000);
       }
-      case 0x43:
-        this.readClassDef();
-        return this.readValue();
       case 0x48:
         return this.readMapBody();
       case 0x4d:

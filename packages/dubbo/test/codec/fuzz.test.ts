@@ -137,6 +137,21 @@ describe('fuzz (seeded)', () => {
     }
   });
 
+  it('a run of 200,000 class definitions as an argument: typed error, no stack overflow', () => {
+    const defs = Buffer.alloc(200_000 * 4 + 1);
+    for (let i = 0; i < 200_000; i++) defs.set([0x43, 0x01, 0x61, 0x90], i * 4);
+    defs[defs.length - 1] = 0x4e;
+    const f = encodeRequest({
+      id: 1n,
+      service: 's',
+      method: 'm',
+      parameterTypes: 'Ljava/lang/Object;',
+      rawArgs: defs,
+    });
+    expect(peekRequest(f).argCount).toBe(1);
+    exercise(f);
+  });
+
   it('oversized and negative lengths are refused without buffering', () => {
     for (let i = 0; i < 200; i++) {
       const b = Buffer.from(pick(corpus).subarray(0, HEADER_LENGTH));

@@ -154,6 +154,17 @@ describe('Hessian2 writer forms (hessian-lite parity)', () => {
     expect(() => new Hessian2Reader(deep).skipValue()).toThrow(DubboHessianError);
   });
 
+  it('walks a long run of class definitions without recursing', () => {
+    // 'C', name "a", 0 fields, 200,000 times, then null.
+    const defs = Buffer.alloc(200_000 * 4 + 1);
+    for (let i = 0; i < 200_000; i++) defs.set([0x43, 0x01, 0x61, 0x90], i * 4);
+    defs[defs.length - 1] = 0x4e;
+    const s = new Hessian2Reader(defs);
+    s.skipValue();
+    expect(s.atEnd()).toBe(true);
+    expect(new Hessian2Reader(defs).readValue()).toBeNull();
+  });
+
   it('refuses lengths beyond the body before allocating', () => {
     // 'X' fixed untyped list announcing 2^31-1 entries in a 6-byte body.
     const b = Buffer.from('58497fffffff4e', 'hex');
