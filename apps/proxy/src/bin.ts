@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // strait-proxy --bootstrap FILE [--drain-time-s N] [--admin-address HOST:PORT] [--prometheus-address HOST:PORT|off]
+//   [--xds-address HOST:PORT|unix:///path] [--registry URL[#name]]... [--interception iptables|none]
 // Every flag also reads from an environment variable (STRAIT_PROXY_BOOTSTRAP, STRAIT_PROXY_DRAIN_TIME_S, ...).
 import { loadBootstrapFile } from './config/bootstrap.js';
 import { formatIssue, ProxyError } from './errors.js';
@@ -10,6 +11,21 @@ interface Flags {
   drainTimeS: number;
   adminAddress?: { host: string; port: number };
   prometheusAddress?: { host: string; port: number } | null;
+  /** --xds-address HOST:PORT | unix:///path: replaces the bootstrap's ADS server address. */
+  xdsAddress?: string;
+  /** --registry URL[#name] (repeatable): registries for scale-out clusters, by name (default: scheme). */
+  registries: Map<string, string>;
+  /** --interception iptables|none */
+  interception?: 'iptables' | 'none';
+}
+
+/** `URL#name` -> name and URL (the pilot's --registry syntax); the name defaults to the scheme. */
+export function parseRegistryFlag(text: string): { name: string; url: string } {
+  const hash = text.indexOf('#');
+  const url = hash >= 0 ? text.slice(0, hash) : text;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
+  if (!scheme) throw new ProxyError('PROXY_ERR_BAD_FLAG', `--registry: "${text}" is not URL[#name]`);
+  return { url, name: hash >= 0 && hash < text.length - 1 ? text.slice(hash + 1) : scheme };
 }
 
 function parseAddress(flag: string, v: string): { host: string; port: number } {
@@ -22,7 +38,14 @@ function parseAddress(flag: string, v: string): { host: string; port: number } {
 }
 
 export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags {
-  const flags: Flags = { drainTimeS: Number(env['STRAIT_PROXY_DRAIN_TIME_S'] ?? 15) };
+  const flags: Flags = { drainTimeS: Number(env['STRAIT_PROXY_DRAIN_TIME_S'] ?? 15), registries: new Map() };
+  if (env['STRAIT_PROXY_XDS_ADDRESS']) flags.xdsAddress = env['STRAIT_PROXY_XDS_ADDRESS'];
+  for (const r of (env['STRAIT_PROXY_REGISTRY'] ?? '').split(',').filter((x) => x !== '')) {
+    const { name, url } = parseRegistryFlag(r);
+    flags.registries.set(name, url);
+  }
+  const icpt = env['STRAIT_PROXY_INTERCEPTION'];
+  if (icpt === 'none' || icpt === 'iptables') flags.interception = icpt;
   if (env['STRAIT_PROXY_BOOTSTRAP']) flags.bootstrap = env['STRAIT_PROXY_BOOTSTRAP'];
   if (env['STRAIT_PROXY_ADMIN_ADDRESS'])
     flags.adminAddress = parseAddress('STRAIT_PROXY_ADMIN_ADDRESS', env['STRAIT_PROXY_ADMIN_ADDRESS']);
@@ -63,6 +86,21 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags {
         flags.prometheusAddress = v === 'off' ? null : parseAddress(name, v);
         break;
       }
+      case '--xds-address':
+        flags.xdsAddress = value();
+        break;
+      case '--registry': {
+        const { name: n, url } = parseRegistryFlag(value());
+        flags.registries.set(n, url);
+        break;
+      }
+      case '--interception': {
+        const v = value();
+        if (v !== 'none' && v !== 'iptables')
+          throw new ProxyError('PROXY_ERR_BAD_FLAG', `--interception: "${v}" is not iptables or none`);
+        flags.interception = v;
+        break;
+      }
       default:
         throw new ProxyError('PROXY_ERR_BAD_FLAG', `unknown flag ${arg}`);
     }
@@ -79,6 +117,11 @@ async function main(): Promise<void> {
     drainTimeMs: flags.drainTimeS * 1000,
     ...(flags.adminAddress ? { adminAddress: flags.adminAddress } : {}),
     ...(flags.prometheusAddress !== undefined ? { prometheusAddress: flags.prometheusAddress } : {}),
+    xds: {
+      registries: flags.registries,
+      ...(flags.xdsAddress ? { xdsAddress: flags.xdsAddress } : {}),
+      ...(flags.interception ? { interception: flags.interception } : {}),
+    },
   });
   let stopping = false;
   const stop = () => {

@@ -27,6 +27,11 @@ export const PROXY_CODES = {
   PROXY_ERR_UPSTREAM_TIMEOUT: 'the upstream did not answer within the route or per-try timeout',
   PROXY_ERR_OVERFLOW: 'a circuit breaker (connections, pending, requests, retries) is full',
   PROXY_ERR_LIMIT: 'a bounded table (stats label sets, pending buffers) is full',
+  // xDS client
+  PROXY_ERR_XDS_TARGET:
+    'the bootstrap names no usable xDS server (ads_config, its cluster, or --xds-address)',
+  PROXY_ERR_XDS_DECODE: 'an xDS resource could not be decoded as its type',
+  PROXY_ERR_REGISTRY: 'a registry named by a scale-out cluster could not be opened or watched',
 } as const;
 
 export type ProxyCode = keyof typeof PROXY_CODES;

@@ -17,9 +17,11 @@ import { translateCluster } from './model/cluster.js';
 import { translateLoadAssignment } from './model/endpoint.js';
 import { translateListener } from './model/listener.js';
 import { translateRouteConfiguration } from './model/route.js';
+import { setup } from './setup.js';
 import { IstioMetrics } from './stats/istio.js';
 import { type Scope, StatsStore } from './stats/store.js';
 import { ClusterManager } from './upstream/cluster-manager.js';
+import { type XdsOptions, XdsRuntime } from './xds/index.js';
 
 export const VERSION = '0.1.0';
 
@@ -35,6 +37,8 @@ export interface ProxyOptions {
   defaultHeadersTimeoutMs?: number;
   log?: (msg: string) => void;
   random?: () => number;
+  /** xDS client options (address override, registries, interception); used when the bootstrap has ads_config. */
+  xds?: XdsOptions;
 }
 
 export type ApplyResult = { ok: true; changed: boolean } | { ok: false; issues: ConfigIssue[] };
@@ -58,6 +62,8 @@ export class StraitProxy {
   private statsTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly exitWaiters: (() => void)[] = [];
+  /** The ADS client, when the bootstrap has dynamic_resources.ads_config (or --xds-address). */
+  xds: XdsRuntime | undefined;
 
   private constructor(
     readonly bootstrap: Bootstrap,
@@ -87,6 +93,7 @@ export class StraitProxy {
 
   /** Validates the bootstrap, starts admin, Prometheus, clusters, then listeners. */
   static async start(opts: ProxyOptions): Promise<StraitProxy> {
+    setup();
     const t = translateBootstrap(opts.bootstrap);
     if (!t.ok) {
       throw new ProxyError('PROXY_ERR_BOOTSTRAP_PARSE', t.issues.map(formatIssue).join('\n'), {
@@ -137,6 +144,7 @@ export class StraitProxy {
         );
       this.log(`strait-proxy: listener "${m.name}" on ${m.address.host}:${this.listeners.get(m.name)?.port}`);
     }
+    this.startXds();
     this.statsTimer = setInterval(() => this.refreshServerStats(), 1000);
     this.statsTimer.unref();
     this.initialized = true;
@@ -152,8 +160,28 @@ export class StraitProxy {
     s.total_connections.set(this.listeners.all().reduce((n, l) => n + l.connectionCount, 0));
   }
 
+  /** Starts the xDS client: CDS, then EDS, LDS, RDS (src/xds/runtime.ts). Non-blocking, as Envoy's init. */
+  private startXds(): void {
+    this.xds = XdsRuntime.create(
+      this.bootstrap,
+      this.bootstrap.node ?? {},
+      {
+        clusters: this.ctx.clusters,
+        listeners: this.listeners,
+        routes: this.ctx.routes,
+        applied: this.applied,
+        stats: this.ctx.stats,
+        log: this.log,
+      },
+      this.opts.xds,
+    );
+    this.xds?.start();
+  }
+
   get state(): ServerState {
     if (!this.initialized) return 'PRE_INITIALIZING';
+    // Envoy stays PRE_INITIALIZING until the initial xDS fetch (clusters, listeners) is done.
+    if (this.xds && !this.xds.initialized) return 'PRE_INITIALIZING';
     return this.draining || this.healthCheckFailed ? 'DRAINING' : 'LIVE';
   }
 
@@ -380,6 +408,7 @@ export class StraitProxy {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.statsTimer);
+    this.xds?.close();
     this.listeners.close();
     this.ctx.clusters.close();
     this.ctx.accessLog.close();

@@ -212,7 +212,8 @@ export function translateClusterInto(c: Cluster, issues: IssueList): ClusterMode
   }
   if (c.loadAssignment) {
     model.loadAssignment = translateLoadAssignmentInto(c.loadAssignment, issues, 'load_assignment');
-  } else if (discovery === 'STATIC' || discovery === 'STRICT_DNS' || discovery === 'LOGICAL_DNS') {
+  } else if (discovery === 'STRICT_DNS' || discovery === 'LOGICAL_DNS') {
+    // (A STATIC cluster without load_assignment is valid in Envoy: zero hosts, e.g. Istio's BlackHoleCluster.)
     issues.add('PROXY_ERR_MISSING_FIELD', 'load_assignment', `a ${discovery} cluster needs load_assignment`);
   }
   if (discovery === 'ORIGINAL_DST' && lbPolicy !== 'CLUSTER_PROVIDED') {

@@ -1,0 +1,338 @@
+// CDS and EDS into the cluster manager, with Envoy's cluster warming: a new EDS (or registry-fed)
+// cluster is held back until its first endpoints arrive or the initial fetch timeout fires, so a route
+// never sends to a cluster that exists but has no hosts yet. An update of an active cluster applies in
+// place (its hosts, pools and outlier state stay). Endpoints are cached per EDS service name (bounded)
+// so a cluster that warms after its assignment arrived still gets it.
+import { ExtensionName, envoy, strait, TypeUrl } from '@strait/xds';
+import type { ResourceError, ResourceUpdate } from '@strait/xds/stream';
+import { type ClusterModel, translateCluster } from '../model/cluster.js';
+import { type LoadAssignmentModel, translateLoadAssignment } from '../model/endpoint.js';
+import type { Scope } from '../stats/store.js';
+import { type ApplyTargets, decodeResource, issuesMessage } from './context.js';
+import type { RegistryClusterConfig, RegistryEndpoints } from './registry-clusters.js';
+import { WARMING_STATS } from './stats.js';
+import { WarmingSet } from './warming.js';
+
+const ClusterMsg = envoy.config.cluster.v3.Cluster;
+const ClaMsg = envoy.config.endpoint.v3.ClusterLoadAssignment;
+const RegistryClusterMsg = strait.clusters.registry.v1alpha1.RegistryCluster;
+const DiscoveryType = envoy.config.cluster.v3.Cluster.DiscoveryType;
+
+/** The EDS service name registry-fed clusters get internally; never subscribed over EDS. */
+const REGISTRY_PREFIX = 'strait-registry:';
+
+interface PendingCluster {
+  model: ClusterModel;
+  bytes: Uint8Array;
+  version: string;
+}
+
+interface CachedAssignment {
+  model: LoadAssignmentModel;
+  bytes: Uint8Array;
+  version: string;
+}
+
+export interface ClusterApplierOptions {
+  targets: ApplyTargets;
+  /** Initial fetch timeout for warming clusters (0 = wait forever). */
+  warmingTimeoutMs: number;
+  registry?: RegistryEndpoints;
+  /** The EDS names to subscribe to changed. */
+  onEdsNames(names: ReadonlySet<string>): void;
+  /** A cluster became usable (added or warmed): route and listener warming may proceed. */
+  onClusterActive(name: string): void;
+  /** Bound on cached assignments (one per EDS service name). */
+  maxAssignments?: number;
+}
+
+export class ClusterApplier {
+  readonly warming: WarmingSet<PendingCluster>;
+  private readonly assignments = new Map<string, CachedAssignment>();
+  /** Cluster name -> EDS service name, for every xDS cluster that reads EDS (active or warming). */
+  private readonly edsByCluster = new Map<string, string>();
+  private readonly registryClusters = new Set<string>();
+  private readonly xdsClusters = new Set<string>();
+  readonly stats: Scope<typeof WARMING_STATS>;
+  private readonly maxAssignments: number;
+
+  constructor(private readonly opts: ClusterApplierOptions) {
+    this.stats = opts.targets.stats.scope('xds_warming.', 'xds_warming', WARMING_STATS);
+    this.maxAssignments = opts.maxAssignments ?? 200_000;
+    this.warming = new WarmingSet<PendingCluster>({
+      timeoutMs: opts.warmingTimeoutMs,
+      activate: (name, p, timedOut) => {
+        if (timedOut) this.stats.warming_timeouts.inc();
+        this.activate(name, p);
+      },
+      onSizeChange: (n) => this.stats.warming_clusters.set(n),
+      onTimeout: (name, missing) =>
+        opts.targets.log(
+          `strait-proxy: xds: cluster "${name}" warmed by timeout (still missing ${missing.join(', ')})`,
+        ),
+    });
+  }
+
+  get size(): number {
+    return this.xdsClusters.size;
+  }
+
+  isWarming(name: string): boolean {
+    return this.warming.has(name);
+  }
+
+  /** CDS: validates every cluster first; rejected ones keep their last good version. */
+  applyCds = (update: ResourceUpdate): ResourceError[] => {
+    const { targets } = this.opts;
+    const errors: ResourceError[] = [];
+    for (const r of update.updated) {
+      const bytes = r.resource.value ?? new Uint8Array();
+      const decoded = decodeResource((b) => ClusterMsg.decode(b), bytes);
+      if (!decoded.ok) {
+        errors.push({ name: r.name, message: decoded.message });
+        continue;
+      }
+      const c = decoded.value;
+      let registryCfg: RegistryClusterConfig | undefined;
+      if (c.clusterType?.name === ExtensionName.RegistryCluster) {
+        const rc = this.registryConfig(c);
+        if (!rc.ok) {
+          targets.applied.reject('cluster', r.name, bytes, update.version, [rc.issue]);
+          errors.push({ name: r.name, message: issuesMessage([rc.issue]) });
+          continue;
+        }
+        registryCfg = rc.value;
+        // Same endpoint data model as EDS: the cluster is an EDS cluster whose assignments come from
+        // the registry watch instead of the stream.
+        c.clusterType = null;
+        c.type = DiscoveryType.EDS;
+        c.edsClusterConfig = { serviceName: `${REGISTRY_PREFIX}${r.name}` };
+      }
+      const t = translateCluster(c);
+      if (!t.ok) {
+        targets.applied.reject('cluster', r.name, bytes, update.version, t.issues);
+        errors.push({ name: r.name, message: issuesMessage(t.issues) });
+        continue;
+      }
+      this.xdsClusters.add(r.name);
+      const model = t.value;
+      const pending: PendingCluster = { model, bytes, version: update.version };
+      if (registryCfg) {
+        this.edsByCluster.delete(r.name);
+        this.registryClusters.add(r.name);
+      } else if (model.discovery === 'EDS') {
+        this.edsByCluster.set(r.name, model.edsServiceName);
+        if (this.registryClusters.delete(r.name)) this.opts.registry?.detach(r.name);
+      } else {
+        this.edsByCluster.delete(r.name);
+        if (this.registryClusters.delete(r.name)) this.opts.registry?.detach(r.name);
+      }
+      const active = targets.clusters.get(r.name);
+      if (active && !this.warming.has(r.name)) {
+        // In place: hosts stay; a changed EDS service name gets its cached assignment if one is here.
+        this.activate(r.name, pending);
+      } else if (registryCfg) {
+        this.warming.add(r.name, pending, [`registry:${r.name}`]);
+      } else if (model.discovery === 'EDS') {
+        const cached = this.assignments.get(model.edsServiceName);
+        this.warming.add(r.name, pending, cached ? [] : [`eds:${model.edsServiceName}`]);
+      } else {
+        this.warming.add(r.name, pending, []);
+      }
+      if (registryCfg) this.opts.registry?.attach(r.name, registryCfg);
+    }
+    for (const name of update.removed) this.remove(name);
+    this.publishEdsNames();
+    return errors;
+  };
+
+  /** EDS: assignments by service name; applied to every cluster reading that name. */
+  applyEds = (update: ResourceUpdate): ResourceError[] => {
+    const { targets } = this.opts;
+    const errors: ResourceError[] = [];
+    for (const r of update.updated) {
+      const bytes = r.resource.value ?? new Uint8Array();
+      const decoded = decodeResource((b) => ClaMsg.decode(b), bytes);
+      if (!decoded.ok) {
+        errors.push({ name: r.name, message: decoded.message });
+        continue;
+      }
+      const t = translateLoadAssignment(decoded.value);
+      if (!t.ok) {
+        targets.applied.reject('endpoint', r.name, bytes, update.version, t.issues);
+        errors.push({ name: r.name, message: issuesMessage(t.issues) });
+        continue;
+      }
+      this.setAssignment(r.name, { model: t.value, bytes, version: update.version });
+    }
+    for (const name of update.removed) this.dropAssignment(name);
+    // Delta says "does not exist": the clusters warm with no endpoints (Envoy does the same).
+    for (const name of update.absent) this.warming.satisfy(`eds:${name}`);
+    return errors;
+  };
+
+  /** EDS names never answered within the timeout: warm their clusters empty. */
+  edsDoesNotExist = (names: readonly string[]): void => {
+    for (const n of names) this.warming.satisfy(`eds:${n}`);
+  };
+
+  /** A registry watch delivered endpoints for a registry-fed cluster. */
+  registryAssignment(clusterName: string, model: LoadAssignmentModel): void {
+    if (!this.registryClusters.has(clusterName)) return;
+    const pending = this.warming.get(clusterName);
+    if (pending) {
+      pending.model = { ...pending.model, loadAssignment: model };
+      this.warming.satisfy(`registry:${clusterName}`);
+      return;
+    }
+    this.opts.targets.clusters.get(clusterName)?.setAssignment(model);
+  }
+
+  private setAssignment(service: string, a: CachedAssignment): void {
+    const { targets } = this.opts;
+    if (!this.assignments.has(service) && this.assignments.size >= this.maxAssignments) {
+      const oldest = this.assignments.keys().next().value;
+      if (oldest !== undefined) {
+        this.assignments.delete(oldest);
+        this.stats.eds_cache_evictions.inc();
+      }
+    }
+    this.assignments.set(service, a);
+    this.stats.eds_cache_size.set(this.assignments.size);
+    targets.clusters.applyAssignment(a.model);
+    targets.applied.accept('endpoint', service, a.bytes, a.version, false);
+    this.warming.satisfy(`eds:${service}`);
+  }
+
+  private dropAssignment(service: string): void {
+    if (!this.assignments.delete(service)) return;
+    this.stats.eds_cache_size.set(this.assignments.size);
+    this.opts.targets.applied.remove('endpoint', service);
+    // A removed assignment leaves the cluster without hosts, as Envoy does.
+    this.opts.targets.clusters.applyAssignment({
+      clusterName: service,
+      priorities: [],
+      overprovisioningFactor: 140,
+    });
+  }
+
+  private activate(name: string, p: PendingCluster): void {
+    const { targets } = this.opts;
+    targets.clusters.addOrUpdate(p.model);
+    if (p.model.discovery === 'EDS' && !p.model.loadAssignment) {
+      const cached = this.assignments.get(p.model.edsServiceName);
+      const cluster = targets.clusters.get(name);
+      if (cached && cluster && cluster.loadAssignment !== cached.model) cluster.setAssignment(cached.model);
+    }
+    targets.applied.accept('cluster', name, p.bytes, p.version, false);
+    this.opts.onClusterActive(name);
+  }
+
+  private remove(name: string): void {
+    const { targets } = this.opts;
+    this.warming.delete(name);
+    this.xdsClusters.delete(name);
+    this.edsByCluster.delete(name);
+    if (this.registryClusters.delete(name)) this.opts.registry?.detach(name);
+    targets.clusters.remove(name);
+    targets.applied.remove('cluster', name);
+  }
+
+  private publishEdsNames(): void {
+    const names = new Set(this.edsByCluster.values());
+    // Assignments nobody reads any more are dropped with their subscription.
+    for (const s of [...this.assignments.keys()]) if (!names.has(s)) this.dropAssignment(s);
+    this.opts.onEdsNames(names);
+  }
+
+  private registryConfig(c: envoy.config.cluster.v3.Cluster):
+    | { ok: true; value: RegistryClusterConfig }
+    | {
+        ok: false;
+        issue: {
+          code:
+            | 'PROXY_ERR_UNKNOWN_TYPE_URL'
+            | 'PROXY_ERR_MISSING_FIELD'
+            | 'PROXY_ERR_UNKNOWN_REFERENCE'
+            | 'PROXY_ERR_INVALID_VALUE';
+          resource: string;
+          path: string;
+          message: string;
+        };
+      } {
+    const resource = `Cluster "${c.name}"`;
+    const any = c.clusterType?.typedConfig;
+    if (any?.type_url !== TypeUrl.RegistryCluster) {
+      return {
+        ok: false,
+        issue: {
+          code: 'PROXY_ERR_UNKNOWN_TYPE_URL',
+          resource,
+          path: 'cluster_type.typed_config',
+          message: `type ${any?.type_url ?? '(none)'} is not ${TypeUrl.RegistryCluster}`,
+        },
+      };
+    }
+    let rc: strait.clusters.registry.v1alpha1.RegistryCluster;
+    try {
+      rc = RegistryClusterMsg.decode(any.value ?? new Uint8Array());
+    } catch (err) {
+      return {
+        ok: false,
+        issue: {
+          code: 'PROXY_ERR_INVALID_VALUE',
+          resource,
+          path: 'cluster_type.typed_config',
+          message: `cannot decode RegistryCluster: ${(err as Error).message}`,
+        },
+      };
+    }
+    if (!rc.service) {
+      return {
+        ok: false,
+        issue: {
+          code: 'PROXY_ERR_MISSING_FIELD',
+          resource,
+          path: 'cluster_type.typed_config.service',
+          message: 'a registry service is required',
+        },
+      };
+    }
+    if (!this.opts.registry?.has(rc.registry)) {
+      return {
+        ok: false,
+        issue: {
+          code: 'PROXY_ERR_UNKNOWN_REFERENCE',
+          resource,
+          path: 'cluster_type.typed_config.registry',
+          message: `registry "${rc.registry}" is not configured on this proxy (--registry URL#name)`,
+        },
+      };
+    }
+    const cells = rc.cells;
+    return {
+      ok: true,
+      value: {
+        registry: rc.registry,
+        service: rc.service,
+        group: rc.group,
+        version: rc.version,
+        labels: { ...(rc.labels ?? {}) },
+        defaultPort: rc.defaultPort,
+        cells: {
+          localRegion: cells?.localRegion ?? '',
+          localZone: cells?.localZone ?? '',
+          localSubZone: cells?.localSubZone ?? '',
+          regionLabel: cells?.regionLabel ?? '',
+          zoneLabel: cells?.zoneLabel ?? '',
+          subZoneLabel: cells?.subZoneLabel ?? '',
+          mode: cells?.mode === 1 ? 'FAILOVER' : cells?.mode === 2 ? 'LOCAL_ONLY' : 'FLAT',
+        },
+      },
+    };
+  }
+
+  close(): void {
+    this.warming.clear();
+  }
+}
