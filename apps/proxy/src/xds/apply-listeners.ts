@@ -47,7 +47,8 @@ export function listenerDeps(m: ListenerModel): { rds: string[]; clusters: strin
     if (f.kind === 'http_connection_manager') {
       if (f.config.routes.kind === 'rds') rds.add(f.config.routes.name);
       else for (const c of f.config.routes.table.clusterNames) clusters.add(c);
-    } else for (const c of f.config.clusters) clusters.add(c.name);
+    } else if (f.kind === 'tcp_proxy') for (const c of f.config.clusters) clusters.add(c.name);
+    // Other filters (dubbo_proxy, ...) name clusters in their own route tables: no warming dependency.
   }
   return { rds: [...rds], clusters: [...clusters] };
 }
