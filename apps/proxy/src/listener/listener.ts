@@ -4,8 +4,7 @@
 import net from 'node:net';
 import type { ProxyContext } from '../context.js';
 import { ProxyError } from '../errors.js';
-import { HttpConnectionManager } from '../filters/http_connection_manager/filter.js';
-import { TcpProxy } from '../filters/tcp_proxy/filter.js';
+import { type NetworkFilterInstance, networkFilterByKind } from '../filters/registry.js';
 import { stableKey } from '../model/common.js';
 import type { FilterChainModel, ListenerModel } from '../model/listener.js';
 import type { Scope } from '../stats/store.js';
@@ -13,7 +12,7 @@ import { selectFilterChain } from './filter-chain-match.js';
 import { SNIFF_BYTES, type Sniffed, sniff } from './sniff.js';
 import { LISTENER_STATS } from './stats.js';
 
-type Instance = HttpConnectionManager | TcpProxy;
+type Instance = NetworkFilterInstance;
 
 interface ChainRuntime {
   model: FilterChainModel;
@@ -81,14 +80,17 @@ export class ActiveListener {
   }
 
   private makeInstance(fc: FilterChainModel): Instance {
-    if (fc.filter.kind === 'http_connection_manager') {
-      return new HttpConnectionManager(fc.filter.config, this.ctx, {
-        listenerName: this.model.name,
-        direction: this.model.direction,
-        defaultHeadersTimeoutMs: this.opts.defaultHeadersTimeoutMs,
-      });
-    }
-    return new TcpProxy(fc.filter.config, this.ctx);
+    const factory = networkFilterByKind(fc.filter.kind);
+    if (!factory)
+      throw new ProxyError(
+        'PROXY_ERR_UNSUPPORTED',
+        `network filter kind ${fc.filter.kind} is not registered`,
+      );
+    return factory.create(fc.filter.config as never, this.ctx, {
+      listenerName: this.model.name,
+      direction: this.model.direction,
+      defaultHeadersTimeoutMs: this.opts.defaultHeadersTimeoutMs,
+    });
   }
 
   private buildChains(model: ListenerModel, reuse: ChainRuntime[] = []): void {
@@ -200,16 +202,7 @@ export class ActiveListener {
       socket.destroy();
       return;
     }
-    const inst = chain.instance;
-    if (inst instanceof HttpConnectionManager) {
-      if (proto !== 'http/1.1' && proto !== 'h2c' && inst.config.codec === 'auto') {
-        // Not HTTP on an HTTP-only chain: count and close cleanly.
-        inst.stats.downstream_cx_protocol_error.inc();
-        socket.destroy();
-        return;
-      }
-      inst.accept(socket, peeked, proto === 'h2c');
-    } else inst.accept(socket, peeked);
+    chain.instance.accept(socket, peeked, proto);
   }
 
   /** Stops accepting, asks every instance to drain, and closes what is left after the drain window. */

@@ -1,20 +1,15 @@
 // Listener -> ListenerModel: address, filter chains with their match criteria, and one network filter
-// per chain (http_connection_manager or tcp_proxy) already translated to its config.
+// per chain, translated by its registered factory (filters/registry.ts).
 import { envoy } from '@strait/xds';
-import { anyTypeName, unpackAny } from '../config/any.js';
+import { anyTypeName } from '../config/any.js';
 import { IssueList, type Translation } from '../errors.js';
 import {
-  HCM_NAME,
-  HCM_TYPE,
-  type HcmConfig,
-  translateHcm,
-} from '../filters/http_connection_manager/config.js';
-import {
-  TCP_PROXY_NAME,
-  TCP_PROXY_TYPE,
-  type TcpProxyConfig,
-  translateTcpProxy,
-} from '../filters/tcp_proxy/config.js';
+  type NetworkFilterConfigs,
+  type NetworkFilterKind,
+  networkFilterByKind,
+  networkFilterFor,
+} from '../filters/registry.js';
+import { setup } from '../setup.js';
 import { durationMs, type SocketAddressModel, translateAddress, wrapped } from './common.js';
 
 type Listener = envoy.config.listener.v3.Listener.$Properties;
@@ -36,9 +31,10 @@ export interface FilterChainMatchModel {
   serverNames: string[];
 }
 
-export type NetworkFilterModel =
-  | { kind: 'http_connection_manager'; name: string; config: HcmConfig }
-  | { kind: 'tcp_proxy'; name: string; config: TcpProxyConfig };
+/** The chain's terminal network filter, typed by its registered kind. */
+export type NetworkFilterModel = {
+  [K in NetworkFilterKind]: { kind: K; name: string; config: NetworkFilterConfigs[K] };
+}[NetworkFilterKind];
 
 export interface FilterChainModel {
   name: string;
@@ -76,6 +72,7 @@ export function translateListener(l: Listener, resourceLabel?: string): Translat
 }
 
 export function translateListenerInto(l: Listener, issues: IssueList): ListenerModel {
+  setup();
   if (!l.name) issues.add('PROXY_ERR_MISSING_FIELD', 'name', 'a listener name is required');
   const address = translateAddress(l.address, issues, 'address', true) ?? { host: '0.0.0.0', port: 0 };
   const filterChains = (l.filterChains ?? []).map((fc, i) =>
@@ -137,7 +134,9 @@ export function translateListenerInto(l: Listener, issues: IssueList): ListenerM
   // Sniff unless every chain is plain TCP without protocol criteria: server-first protocols (MySQL,
   // SMTP) must not wait for client bytes that never come.
   const all = [...filterChains, ...(model.defaultFilterChain ? [model.defaultFilterChain] : [])];
-  model.sniff = all.some((fc) => fc.filter.kind !== 'tcp_proxy' || fc.match.applicationProtocols.length > 0);
+  model.sniff = all.some(
+    (fc) => !networkFilterByKind(fc.filter.kind)?.serverFirst || fc.match.applicationProtocols.length > 0,
+  );
   return model;
 }
 
@@ -190,35 +189,8 @@ function translateChain(fc: FilterChain, issues: IssueList, path: string): Filte
   filters.forEach((f, i) => {
     const fp = `${path}.filters[${i}]`;
     const type = anyTypeName(f.typedConfig);
-    const terminal = i === filters.length - 1;
-    if (f.name === HCM_NAME || type === HCM_TYPE) {
-      const cfg =
-        unpackAny<envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager>(
-          f.typedConfig,
-          [HCM_TYPE],
-          issues,
-          `${fp}.typed_config`,
-        );
-      if (cfg)
-        filter = {
-          kind: 'http_connection_manager',
-          name: f.name ?? HCM_NAME,
-          config: translateHcm(cfg, issues, `${fp}.typed_config`),
-        };
-    } else if (f.name === TCP_PROXY_NAME || type === TCP_PROXY_TYPE) {
-      const cfg = unpackAny<envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy>(
-        f.typedConfig,
-        [TCP_PROXY_TYPE],
-        issues,
-        `${fp}.typed_config`,
-      );
-      if (cfg)
-        filter = {
-          kind: 'tcp_proxy',
-          name: f.name ?? TCP_PROXY_NAME,
-          config: translateTcpProxy(cfg, issues, `${fp}.typed_config`),
-        };
-    } else {
+    const factory = networkFilterFor(f.name ?? '', type);
+    if (!factory) {
       issues.add(
         'PROXY_ERR_UNSUPPORTED',
         fp,
@@ -226,7 +198,14 @@ function translateChain(fc: FilterChain, issues: IssueList, path: string): Filte
       );
       return;
     }
-    if (!terminal)
+    const config = factory.translate(f.typedConfig, issues, `${fp}.typed_config`);
+    if (config !== undefined)
+      filter = {
+        kind: factory.kind,
+        name: f.name || factory.names[0] || factory.kind,
+        config,
+      } as NetworkFilterModel;
+    if (i !== filters.length - 1)
       issues.add('PROXY_ERR_INVALID_VALUE', fp, `${f.name} is terminal and must be the last filter`);
   });
   if (filters.length === 0)
@@ -240,7 +219,7 @@ function translateChain(fc: FilterChain, issues: IssueList, path: string): Filte
     match,
     filter: filter ?? {
       kind: 'tcp_proxy',
-      name: TCP_PROXY_NAME,
+      name: 'envoy.filters.network.tcp_proxy',
       config: { statPrefix: '', clusters: [], idleTimeoutMs: 0, maxConnectAttempts: 1, accessLogs: [] },
     },
   };

@@ -8,7 +8,7 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import type net from 'node:net';
 import type { ProxyContext } from '../../context.js';
-import type { TrafficDirection } from '../../model/listener.js';
+import type { Sniffed } from '../../listener/sniff.js';
 import type {
   RouteModel,
   RouteTableModel,
@@ -21,6 +21,7 @@ import { type DownstreamExchange, type Headers, headerValue } from '../../protoc
 import type { Scope } from '../../stats/store.js';
 import { decideFault } from '../fault/filter.js';
 import { FAULT_STATS } from '../fault/stats.js';
+import type { ListenerInfo, NetworkFilterInstance } from '../registry.js';
 import { type ForwardResult, Router } from '../router/filter.js';
 import { applyMutations } from '../router/headers.js';
 import { matchRoute, selectVirtualHost } from '../router/route-matcher.js';
@@ -39,14 +40,9 @@ const GRPC_STATUS_FOR_HTTP: Record<number, number> = {
   504: 14,
 };
 
-export interface HcmInstanceOptions {
-  listenerName: string;
-  direction: TrafficDirection;
-  /** Headers timeout applied when the HCM sets none: a slowloris guard (ms). */
-  defaultHeadersTimeoutMs: number;
-}
+export type HcmInstanceOptions = ListenerInfo;
 
-export class HttpConnectionManager {
+export class HttpConnectionManager implements NetworkFilterInstance {
   readonly stats: Scope<typeof HCM_STATS>;
   private readonly faultStats: Scope<typeof FAULT_STATS>;
   private readonly h1: http.Server;
@@ -125,7 +121,14 @@ export class HttpConnectionManager {
   }
 
   /** Takes a sniffed downstream connection; `peeked` are the bytes already read from it. */
-  accept(socket: net.Socket, peeked: Buffer, h2: boolean): void {
+  accept(socket: net.Socket, peeked: Buffer, sniffed: Sniffed): void {
+    if (sniffed !== 'http/1.1' && sniffed !== 'h2c' && this.config.codec === 'auto') {
+      // Not HTTP on an HTTP chain (no application_protocols match configured): count and close cleanly.
+      this.stats.downstream_cx_protocol_error.inc();
+      socket.destroy();
+      return;
+    }
+    const h2 = sniffed === 'h2c';
     this.stats.downstream_cx_total.inc();
     this.stats.downstream_cx_active.inc();
     socket.once('close', () => this.stats.downstream_cx_active.dec());

@@ -7,10 +7,11 @@ import { pipeSockets } from '../../protocols/tcp/pipe.js';
 import type { Scope } from '../../stats/store.js';
 import type { Cluster } from '../../upstream/cluster.js';
 import type { Host } from '../../upstream/host.js';
+import type { NetworkFilterInstance } from '../registry.js';
 import type { TcpProxyConfig } from './config.js';
 import { TCP_PROXY_STATS } from './stats.js';
 
-export class TcpProxy {
+export class TcpProxy implements NetworkFilterInstance {
   readonly stats: Scope<typeof TCP_PROXY_STATS>;
   private readonly sockets = new Set<net.Socket>();
 
