@@ -23,10 +23,10 @@ async function main(): Promise<number> {
   }
   const o = parsed.options;
   const log = createLogger(o.logLevel);
-  if (o.kubeconfig) log.warn('--kubeconfig is not supported yet; ignoring it', { kubeconfig: o.kubeconfig });
   const registries = await openRegistries(o.registries);
   const pilot = await Pilot.start({
     ...(o.configDir ? { configDir: o.configDir } : {}),
+    ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
     ...(o.architecture === 'colocated' &&
     o.xdsUnixSocket &&
     !process.argv.some((a) => a.startsWith('--xds-address')) &&

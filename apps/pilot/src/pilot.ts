@@ -15,6 +15,7 @@ import { type Logger, silentLogger } from './log.js';
 import { Metrics } from './metrics.js';
 import { buildPushContext, type PushContext } from './model/push-context.js';
 import { ConfigSource, type ConfigState } from './sources/config.js';
+import { KubernetesConfigSource } from './sources/kubernetes.js';
 import { RegistrySource } from './sources/registries.js';
 import { AdsServer } from './xds/ads-server.js';
 import { Debouncer } from './xds/debounce.js';
@@ -24,6 +25,8 @@ import { shortType } from './xds/type-urls.js';
 
 export interface PilotStartOptions {
   readonly configDir?: string;
+  /** Watch Istio/Strait custom resources in this cluster too. */
+  readonly kubeconfig?: string;
   /** Static config instead of (or before) a directory: tests and embedding. */
   readonly config?: readonly ConfigObject[];
   readonly xdsAddress?: HostPort;
@@ -55,7 +58,10 @@ export class Pilot {
     rejected: [],
     stale: [],
   };
+  /** Config per source (static objects, the directory, the cluster), merged into configState. */
+  private readonly sourceStates = new Map<'static' | 'dir' | 'kube', ConfigState>();
   private configSource: ConfigSource | undefined;
+  private kubeSource: KubernetesConfigSource | undefined;
   private registrySource: RegistrySource | undefined;
   private ctx: PushContext;
   private pushCount = 0;
@@ -70,7 +76,7 @@ export class Pilot {
 
   private constructor(private readonly opts: PilotStartOptions) {
     this.log = opts.log ?? silentLogger;
-    if (opts.config) this.configState = { ...this.configState, objects: opts.config };
+    if (opts.config) this.setSourceState('static', { ...this.configState, objects: opts.config });
     this.ctx = this.buildContext();
     this.ads = new AdsServer({
       generators: this.generators,
@@ -119,7 +125,14 @@ export class Pilot {
 
   /** Replaces static config (embedding without a directory) and pushes. */
   setConfig(objects: readonly ConfigObject[]): void {
-    this.configState = { ...this.configState, generation: this.configState.generation + 1, objects };
+    const prev = this.sourceStates.get('static');
+    this.setSourceState('static', {
+      ...this.configState,
+      generation: (prev?.generation ?? 0) + 1,
+      objects,
+      rejected: [],
+      stale: [],
+    });
     this.debouncer.add(fullPush('config', performance.now()));
   }
 
@@ -132,6 +145,7 @@ export class Pilot {
   async close(): Promise<void> {
     this.debouncer.close();
     this.configSource?.close();
+    await this.kubeSource?.close();
     await this.registrySource?.close();
     this.ads.closeAll();
     if (this.grpcServer) {
@@ -198,12 +212,16 @@ export class Pilot {
 
   private async startSources(): Promise<void> {
     if (this.opts.configDir) {
-      this.configSource = new ConfigSource(this.opts.configDir, this.metrics, this.log, (state) => {
-        this.configState = state;
-        void this.registrySource?.ensureWatched(this.serviceEntryHosts());
-        this.debouncer.add(fullPush('config', performance.now()));
-      });
-      this.configState = await this.configSource.start();
+      this.configSource = new ConfigSource(this.opts.configDir, this.metrics, this.log, (state) =>
+        this.configChanged('dir', state),
+      );
+      this.setSourceState('dir', await this.configSource.start());
+    }
+    if (this.opts.kubeconfig) {
+      this.kubeSource = new KubernetesConfigSource(this.opts.kubeconfig, this.metrics, this.log, (state) =>
+        this.configChanged('kube', state),
+      );
+      this.setSourceState('kube', await this.kubeSource.start());
     }
     if (this.opts.registries && this.opts.registries.length > 0) {
       this.registrySource = new RegistrySource({
@@ -219,6 +237,40 @@ export class Pilot {
     this.ctx = this.buildContext();
     this.generators.advance(this.ctx, fullPush('startup', 0));
     this.metrics.set('pilot_services', this.ctx.services.size);
+  }
+
+  private configChanged(source: 'dir' | 'kube', state: ConfigState): void {
+    this.setSourceState(source, state);
+    void this.registrySource?.ensureWatched(this.serviceEntryHosts());
+    this.debouncer.add(fullPush('config', performance.now()));
+  }
+
+  /** Sources are merged in a fixed order (static, directory, cluster): the first object of a name wins. */
+  private setSourceState(source: 'static' | 'dir' | 'kube', state: ConfigState): void {
+    this.sourceStates.set(source, state);
+    const parts = (['static', 'dir', 'kube'] as const)
+      .map((k) => this.sourceStates.get(k))
+      .filter((x) => x !== undefined);
+    const seen = new Set<string>();
+    const objects: ConfigObject[] = [];
+    const files = new Map<ConfigObject, string>();
+    for (const p of parts) {
+      for (const o of p.objects) {
+        const key = `${o.kind}/${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        objects.push(o);
+        const f = p.files.get(o);
+        if (f) files.set(o, f);
+      }
+    }
+    this.configState = {
+      generation: parts.reduce((n, p) => n + p.generation, 0),
+      objects,
+      files,
+      rejected: parts.flatMap((p) => p.rejected),
+      stale: parts.flatMap((p) => p.stale),
+    };
   }
 
   private serviceEntryHosts(): string[] {

@@ -4,6 +4,7 @@ import {
   type ConfigObject,
   type ConfigSnapshot,
   type ConfigWatcher,
+  type Rejection,
   watchConfigDirectory,
 } from '@strait/config';
 import type { Logger } from '../log.js';
@@ -26,9 +27,9 @@ export interface ConfigState {
   readonly stale: readonly string[];
 }
 
-export function rejectionsOf(snap: ConfigSnapshot): RejectedObject[] {
+export function rejectionsOf(list: readonly Rejection[]): RejectedObject[] {
   const out: RejectedObject[] = [];
-  for (const r of snap.rejected) {
+  for (const r of list) {
     const object = [r.kind, r.namespace, r.name].filter((x) => x !== undefined && x !== '').join('/');
     for (const e of r.errors) {
       out.push({
@@ -51,7 +52,7 @@ export function stateOf(snap: ConfigSnapshot): ConfigState {
     generation: snap.generation,
     objects: snap.objects.map((s) => s.object),
     files,
-    rejected: rejectionsOf(snap),
+    rejected: rejectionsOf(snap.rejected),
     stale: snap.stale.map((r) => `${r.kind}/${r.namespace}/${r.name}`),
   };
 }
@@ -92,7 +93,7 @@ export class ConfigSource {
 
   private report(snap: ConfigSnapshot): void {
     for (const c of snap.changes) this.metrics.inc('pilot_k8s_cfg_events', { type: c.kind, event: c.type });
-    const rejected = rejectionsOf(snap);
+    const rejected = rejectionsOf(snap.rejected);
     this.metrics.set('pilot_total_rejected_configs', rejected.length);
     for (const r of rejected) {
       this.log.warn('config rejected', {
