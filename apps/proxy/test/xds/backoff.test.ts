@@ -17,11 +17,9 @@ describe('Backoff', () => {
   });
 
   it('spreads retries (jitter) instead of lockstep', () => {
-    let seed = 1;
-    const random = () => {
-      seed = (seed * 16807) % 2147483647;
-      return seed / 2147483647;
-    };
+    let i = 0;
+    // A deterministic stand-in for Math.random: evenly spread fractions.
+    const random = () => (++i * 0.618_033_988_7) % 1;
     const delays = new Set(Array.from({ length: 20 }, () => new Backoff({ baseMs: 1000, random }).next()));
     expect(delays.size).toBeGreaterThan(15);
   });
