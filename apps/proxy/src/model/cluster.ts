@@ -36,6 +36,19 @@ export interface OutlierDetectionModel {
   maxEjectionPercent: number;
 }
 
+export interface HealthCheckModel {
+  kind: 'http' | 'tcp';
+  timeoutMs: number;
+  intervalMs: number;
+  unhealthyThreshold: number;
+  healthyThreshold: number;
+  /** HTTP only */
+  path: string;
+  host: string;
+  /** Half-open [start, end) ranges; default [200, 201). */
+  expectedStatuses: { start: number; end: number }[];
+}
+
 export interface ClusterModel {
   name: string;
   discovery: DiscoveryKind;
@@ -52,6 +65,7 @@ export interface ClusterModel {
   circuitBreakers: CircuitBreakerModel;
   outlierDetection?: OutlierDetectionModel;
   loadAssignment?: LoadAssignmentModel;
+  healthChecks: HealthCheckModel[];
   idleTimeoutMs: number;
   maxRequestsPerConnection: number;
 }
@@ -173,6 +187,7 @@ export function translateClusterInto(c: Cluster, issues: IssueList): ClusterMode
     localityWeighted: c.commonLbConfig?.localityWeightedLbConfig != null,
     protocol,
     circuitBreakers: cb,
+    healthChecks: translateHealthChecks(c.healthChecks, issues),
     idleTimeoutMs,
     maxRequestsPerConnection,
   };
@@ -230,13 +245,54 @@ export function translateClusterInto(c: Cluster, issues: IssueList): ClusterMode
       'CLUSTER_PROVIDED is only valid for ORIGINAL_DST clusters',
     );
   }
-  if ((c.healthChecks ?? []).length > 0) {
-    issues.add('PROXY_ERR_UNSUPPORTED', 'health_checks', 'active health checking is not implemented yet');
-  }
   if (c.transportSocket) {
     issues.add('PROXY_ERR_UNSUPPORTED', 'transport_socket', 'upstream TLS is not implemented yet');
   }
   return model;
+}
+
+function translateHealthChecks(
+  hcs: readonly envoy.config.core.v3.HealthCheck.$Properties[] | null | undefined,
+  issues: IssueList,
+): HealthCheckModel[] {
+  return (hcs ?? []).flatMap((hc, i): HealthCheckModel[] => {
+    const p = `health_checks[${i}]`;
+    const timeoutMs = durationMs(hc.timeout, 0);
+    const intervalMs = durationMs(hc.interval, 0);
+    if (timeoutMs <= 0)
+      issues.add('PROXY_ERR_MISSING_FIELD', `${p}.timeout`, 'a timeout above 0 is required');
+    if (intervalMs <= 0)
+      issues.add('PROXY_ERR_MISSING_FIELD', `${p}.interval`, 'an interval above 0 is required');
+    const base = {
+      timeoutMs,
+      intervalMs,
+      unhealthyThreshold: wrapped(hc.unhealthyThreshold, 1),
+      healthyThreshold: wrapped(hc.healthyThreshold, 1),
+      path: '',
+      host: '',
+      expectedStatuses: [{ start: 200, end: 201 }],
+    };
+    if (hc.httpHealthCheck) {
+      const h = hc.httpHealthCheck;
+      if (!h.path) issues.add('PROXY_ERR_MISSING_FIELD', `${p}.http_health_check.path`, 'a path is required');
+      const ranges = (h.expectedStatuses ?? []).map((r) => ({
+        start: Number(r.start ?? 0),
+        end: Number(r.end ?? 0),
+      }));
+      return [
+        {
+          ...base,
+          kind: 'http',
+          path: h.path ?? '/',
+          host: h.host ?? '',
+          expectedStatuses: ranges.length ? ranges : base.expectedStatuses,
+        },
+      ];
+    }
+    if (hc.tcpHealthCheck) return [{ ...base, kind: 'tcp' }];
+    issues.add('PROXY_ERR_UNSUPPORTED', p, 'only http_health_check and tcp_health_check are supported');
+    return [];
+  });
 }
 
 function isPrime(n: number): boolean {

@@ -4,6 +4,7 @@
 import type { ClusterModel } from '../model/cluster.js';
 import type { LoadAssignmentModel } from '../model/endpoint.js';
 import type { Scope } from '../stats/store.js';
+import { HealthChecker } from './health-check.js';
 import { Host } from './host.js';
 import { type LbContext, type LoadBalancer, lbFactoryFor } from './lb/index.js';
 import { weightedPick } from './lb/random.js';
@@ -33,6 +34,7 @@ export class Cluster {
   private priorities: PriorityState[] = [];
   private loads: number[] = [];
   private outlier: OutlierDetector | undefined;
+  private healthChecker: HealthChecker | undefined;
   /** Pools keyed by host key; created by the pool layer on demand. */
   readonly pools = new Map<string, PoolLike>();
   // Circuit breaker counters (cluster-wide, DEFAULT priority).
@@ -51,6 +53,31 @@ export class Cluster {
     this.stats = stats;
     this.setupOutlier();
     if (model.loadAssignment) this.setAssignment(model.loadAssignment);
+    this.setupHealthCheck();
+  }
+
+  private setupHealthCheck(): void {
+    const hc = this.model.healthChecks[0];
+    if (!hc) {
+      this.healthChecker?.close();
+      this.healthChecker = undefined;
+      for (const h of this.hostsByKey.values()) h.hcFailed = false;
+      return;
+    }
+    if (this.healthChecker) {
+      this.healthChecker.update(hc);
+      return;
+    }
+    this.healthChecker = new HealthChecker(hc, {
+      hosts: () => [...this.hostsByKey.values()],
+      changed: () => this.rebuild(),
+      onResult: (ok) => {
+        this.stats['health_check.attempt'].inc();
+        this.stats[ok ? 'health_check.success' : 'health_check.failure'].inc();
+      },
+    });
+    this.healthChecker.start();
+    this.rebuild();
   }
 
   /** Applies a changed Cluster resource; keeps hosts when the assignment is carried separately (EDS). */
@@ -59,6 +86,7 @@ export class Cluster {
     this.setupOutlier();
     if (model.loadAssignment) this.setAssignment(model.loadAssignment);
     else this.rebuild();
+    this.setupHealthCheck();
     this.stats.update_attempt.inc();
   }
 
@@ -95,7 +123,14 @@ export class Cluster {
         for (const hm of loc.hosts) {
           const key = `${hm.host}:${hm.port}`;
           let h = this.hostsByKey.get(key) ?? next.get(key);
-          if (!h) h = new Host(hm.host, hm.port, hm.weight, hm.health, priority, loc, hm.hostname);
+          if (!h) {
+            h = new Host(hm.host, hm.port, hm.weight, hm.health, priority, loc, hm.hostname);
+            // With active health checking a new host waits for its first passing check.
+            if (this.model.healthChecks.length > 0) {
+              h.hcSeen = true;
+              h.hcFailed = true;
+            }
+          }
           h.weight = hm.weight;
           h.health = hm.health;
           h.priority = priority;
@@ -176,6 +211,7 @@ export class Cluster {
     const healthy = [...this.hostsByKey.values()].filter((h) => h.available).length;
     this.stats.membership_total.set(total);
     this.stats.membership_healthy.set(healthy);
+    this.stats['health_check.healthy'].set([...this.hostsByKey.values()].filter((h) => !h.hcFailed).length);
     this.stats['outlier_detection.ejections_active'].set(
       [...this.hostsByKey.values()].filter((h) => h.ejected).length,
     );
@@ -213,6 +249,7 @@ export class Cluster {
 
   close(): void {
     this.outlier?.close();
+    this.healthChecker?.close();
     for (const p of this.pools.values()) p.close(true);
     this.pools.clear();
   }

@@ -20,6 +20,12 @@ export class Host {
   ejected = false;
   ejectionCount = 0;
   ejectTimer: NodeJS.Timeout | undefined;
+  // Active health check state
+  hcSeen = false;
+  hcFailed = false;
+  hcEverHealthy = false;
+  hcSuccesses = 0;
+  hcFailures = 0;
 
   constructor(
     readonly address: string,
@@ -38,13 +44,16 @@ export class Host {
   /** Healthy from EDS/active checks (UNKNOWN counts as healthy, as in Envoy) and not ejected. */
   get available(): boolean {
     return (
-      !this.ejected && (this.health === 'HEALTHY' || this.health === 'UNKNOWN' || this.health === 'DEGRADED')
+      !this.ejected &&
+      !this.hcFailed &&
+      (this.health === 'HEALTHY' || this.health === 'UNKNOWN' || this.health === 'DEGRADED')
     );
   }
 
   /** Envoy's /clusters health_flags. */
   healthFlags(): string {
     const flags: string[] = [];
+    if (this.hcFailed) flags.push('/failed_active_hc');
     if (this.ejected) flags.push('/failed_outlier_check');
     if (this.health === 'UNHEALTHY' || this.health === 'TIMEOUT') flags.push('/failed_eds_health');
     if (this.health === 'DRAINING') flags.push('/pending_dynamic_removal');

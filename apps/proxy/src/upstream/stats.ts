@@ -37,5 +37,9 @@ export const CLUSTER_STATS = {
   'outlier_detection.ejections_enforced_consecutive_gateway_failure': counter(
     'Ejections for consecutive gateway failures',
   ),
+  'health_check.attempt': counter('Active health checks run'),
+  'health_check.success': counter('Active health checks passed'),
+  'health_check.failure': counter('Active health checks failed'),
+  'health_check.healthy': gauge('Hosts passing active health checks'),
   update_attempt: counter('Config or endpoint updates applied'),
 } as const;
