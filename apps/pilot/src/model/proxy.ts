@@ -12,6 +12,8 @@ export interface ProxyInfo {
   readonly labels: Readonly<Record<string, string>>;
   /** Dubbo/Strait application of the workload (metadata APP, else label `app`), for sourceApps matching. */
   readonly app: string;
+  /** Node locality; sub_zone is Strait's cell. Empty strings when the node did not say. */
+  readonly locality?: { readonly region: string; readonly zone: string; readonly subZone: string };
 }
 
 type Struct = google.protobuf.Struct.$Properties;
@@ -33,6 +35,7 @@ function record(v: Value | null | undefined): Record<string, string> {
 export interface NodeLike {
   readonly id?: string | null;
   readonly metadata?: Struct | null;
+  readonly locality?: { region?: string | null; zone?: string | null; subZone?: string | null } | null;
 }
 
 /** Builds the proxy model from the Node of a first request. Pure; never throws. */
@@ -60,6 +63,11 @@ export function proxyFromNode(node: NodeLike | null | undefined): ProxyInfo {
     ips,
     labels,
     app: str(fields['APP']) ?? labels['app'] ?? '',
+    locality: {
+      region: node?.locality?.region ?? '',
+      zone: node?.locality?.zone ?? '',
+      subZone: node?.locality?.subZone ?? '',
+    },
   };
 }
 
@@ -76,7 +84,8 @@ export function proxyClassKey(proxy: ProxyInfo): string {
       .sort()
       .map((l) => `${l}=${proxy.labels[l]}`)
       .join(',');
-    k = `${proxy.type}|${proxy.namespace}|${proxy.app}|${proxy.ips.join(',')}|${labels}`;
+    const l = proxy.locality;
+    k = `${proxy.type}|${proxy.namespace}|${proxy.app}|${proxy.ips.join(',')}|${labels}|${l?.region}/${l?.zone}/${l?.subZone}`;
     keys.set(proxy, k);
   }
   return k;

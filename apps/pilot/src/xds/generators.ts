@@ -8,6 +8,7 @@ import { type ProxyInfo, proxyClassKey } from '../model/proxy.js';
 import type { PushContext } from '../model/push-context.js';
 import {
   clusterHost,
+  failoverCell,
   generateClusters,
   generateEndpoints,
   generateListeners,
@@ -61,7 +62,9 @@ export class Generators {
     if (req.full) this.eds.clear();
     else {
       for (const name of [...this.eds.keys()]) {
-        const key = parseClusterName(name);
+        // Keys are cluster names, possibly with "@region/cell": the host is before any "@".
+        const at = name.indexOf('@', name.lastIndexOf('|'));
+        const key = parseClusterName(at >= 0 ? name.slice(0, at) : name);
         if (!key || req.edsHosts.has(key.host)) this.eds.delete(name);
       }
     }
@@ -125,13 +128,16 @@ export class Generators {
     for (const name of req.names) {
       const key = parseClusterName(name);
       if (!key || !inScope(ctx, proxy, key.host)) continue;
-      let r = this.eds.get(name);
+      // With locality failover the assignment depends on the proxy's cell: one cache entry per cell.
+      const cell = failoverCell(ctx, name, proxy);
+      const cacheKey = cell ? `${name}@${cell.region}/${cell.cell}` : name;
+      let r = this.eds.get(cacheKey);
       if (r === undefined) {
         const [cla] = generateEndpoints(ctx, proxy, { wildcard: false, names: [name] });
         r = cla ? versioned(EDS, envoy.config.endpoint.v3.ClusterLoadAssignment, cla) : null;
         if (this.eds.size >= MAX_EDS_ENTRIES) this.eds.clear();
         // Scope-filtered misses are per proxy; only cache what exists.
-        if (r) this.eds.set(name, r);
+        if (r) this.eds.set(cacheKey, r);
       }
       if (r) out.set(name, r);
     }

@@ -29,6 +29,7 @@ interface Header {
     namespace?: string;
     labels?: Record<string, string>;
     ips?: string[];
+    locality?: { region: string; zone: string; subZone: string };
     app?: string;
   };
   instances?: Record<string, Omit<InstanceSpec, 'service'>[]>;
@@ -85,6 +86,7 @@ describe('networking golden files', () => {
       labels: p.labels ?? {},
       ips: p.ips ?? [],
       app: p.app ?? '',
+      ...(p.locality ? { locality: p.locality } : {}),
     };
     const out = {
       listeners: header.listeners
