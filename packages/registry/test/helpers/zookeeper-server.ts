@@ -143,7 +143,8 @@ class Server implements ZooKeeperServer {
         '-Dzookeeper.admin.enableServer=false',
         '-Dzookeeper.jmx.log4j.disable=true',
         '-cp',
-        ZOOKEEPER_JAR,
+        // slf4j-simple (Debian's libslf4j-java, a zookeeper dependency) puts the server's log in server.log.
+        `${ZOOKEEPER_JAR}:/usr/share/java/slf4j-simple.jar`,
         'org.apache.zookeeper.server.ZooKeeperServerMain',
         join(this.dir, 'zoo.cfg'),
       ],

@@ -61,6 +61,8 @@ export interface ZkConnectionOptions {
 export interface ZkConnectionEvents {
   /** The connection dropped (same session, may come back). */
   disconnected: [];
+  /** A reconnect attempt made no progress and its socket was reset (see the watchdog below). */
+  stalled: [];
   /** Reconnected within the same session. */
   reconnected: [];
   /** The session expired and a new one is now connected: ephemerals and watches must be re-created. */
@@ -73,6 +75,7 @@ export class ZkConnection extends EventEmitter<ZkConnectionEvents> {
   private closed = false;
   private connectedOnce = false;
   private connected = false;
+  private watchdog: NodeJS.Timeout | undefined;
   /** Calls awaiting an answer, per client, so an expired client's calls can be failed at once. */
   private readonly inFlight = new Map<zookeeper.Client, Set<() => void>>();
   /** Set between an expiry and the replacement session's first connect. */
@@ -131,6 +134,7 @@ export class ZkConnection extends EventEmitter<ZkConnectionEvents> {
     client.on('state', (state: zookeeper.State) => {
       if (client !== this.client || this.closed) return;
       if (state === zookeeper.State.SYNC_CONNECTED) {
+        this.stopWatchdog();
         this.connected = true;
         if (this.renewing) {
           this.renewing = false;
@@ -139,6 +143,7 @@ export class ZkConnection extends EventEmitter<ZkConnectionEvents> {
         this.connectedOnce = true;
       } else if (state === zookeeper.State.DISCONNECTED) {
         this.connected = false;
+        this.startWatchdog();
         this.emit('disconnected');
       } else if (state === zookeeper.State.EXPIRED) {
         this.connected = false;
@@ -146,6 +151,31 @@ export class ZkConnection extends EventEmitter<ZkConnectionEvents> {
       }
     });
     return client;
+  }
+
+  /**
+   * node-zookeeper-client stops its connect timer once TCP connects, then waits for the server's
+   * ConnectResponse with no bound. A ZooKeeper that is still starting (it accepts before its database
+   * is loaded, and can fail to close such early connections) leaves the client waiting forever. So while
+   * disconnected we reset any attempt that has made no progress for a third of the session timeout;
+   * the library then tries again.
+   */
+  private startWatchdog(): void {
+    if (this.watchdog || this.closed) return;
+    const every = Math.max(1000, Math.floor(this.options.sessionTimeoutMs / 3));
+    this.watchdog = setInterval(() => {
+      if (this.connected || this.closed) return this.stopWatchdog();
+      const manager = (this.client as unknown as { connectionManager?: { socket?: { destroy(): void } } })
+        .connectionManager;
+      manager?.socket?.destroy();
+      this.emit('stalled');
+    }, every);
+    this.watchdog.unref();
+  }
+
+  private stopWatchdog(): void {
+    clearInterval(this.watchdog);
+    this.watchdog = undefined;
   }
 
   private renewSession(dead: zookeeper.Client): void {
@@ -273,6 +303,7 @@ export class ZkConnection extends EventEmitter<ZkConnectionEvents> {
     if (this.closed) return;
     this.closed = true;
     this.connected = false;
+    this.stopWatchdog();
     this.client.close();
   }
 }

@@ -59,6 +59,7 @@ export class ZooKeeperRegistry implements Registry {
   ) {
     this.layout = layoutCodec(options);
     conn.on('session', () => void this.onNewSession());
+    conn.on('stalled', () => this.metrics.inc('zk_connect_stalls'));
     conn.on('reconnected', () => {
       this.metrics.core.inc('reconnects');
       // Same session: watches were re-sent by the client, but a level check is cheap and proves it.

@@ -8,6 +8,8 @@ export const ZK_METRIC_NAMES = [
   'zk_session_expirations',
   /** Ephemeral nodes re-created after a session expiry. */
   'zk_reregistrations',
+  /** Reconnect attempts reset by the watchdog after making no progress (a server stuck starting up). */
+  'zk_connect_stalls',
   /** Level-based re-reads of a watched service directory (watch fired, reconnect, new session). */
   'zk_refreshes',
   /** Re-reads that failed and were retried. */

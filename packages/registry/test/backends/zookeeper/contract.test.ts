@@ -7,7 +7,8 @@ import { type ContractHarness, registryContract } from '../../contract/registry-
 import { startZooKeeper } from '../../helpers/zookeeper-server.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
-const SESSION_MS = 2000;
+// Short enough to keep crash/gap tests quick, long enough that a starved 2-core CI box keeps its pings.
+const SESSION_MS = 3000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function harness(layout: 'interface' | 'application'): Promise<ContractHarness> {

@@ -293,7 +293,7 @@ describe('interop: a real Dubbo 3.3.4 provider registering into ZooKeeper', () =
     const lines = out.stdout.trim().split('\n');
     expect(lines.at(-1), out.stderr.slice(-4000)).toBe('DONE');
     const urls = lines.slice(0, -1).map((l) => parseDubboUrl(l));
-    expect(urls).toHaveLength(1);
+    expect(urls, out.stderr.slice(-4000)).toHaveLength(1);
     const [u] = urls;
     expect(u?.ok && u.value).toMatchObject({
       protocol: 'dubbo',

@@ -195,12 +195,12 @@ describe('sessions and servers', () => {
     expect(resync).toMatchObject({ type: 'resync', reason: 'session-lost' });
     await own.until((x) => x.state.size === 1, 10_000, 'instance back after resync');
     expect(r.connection.sessionId).not.toBe(before);
-    expect(r.metrics.snapshot()).toMatchObject({
-      zk_session_expirations: 1,
-      zk_reregistrations: 1,
-      lease_expirations: 1,
-      zk_registrations_held: 1,
-    });
+    // At least one expiry (a starved CI box may add its own); each one re-created our one registration.
+    const m = r.metrics.snapshot();
+    expect(m['zk_session_expirations']).toBeGreaterThanOrEqual(1);
+    expect(m['zk_reregistrations']).toBe(m['zk_session_expirations']);
+    expect(m['lease_expirations']).toBe(m['zk_session_expirations']);
+    expect(m['zk_registrations_held']).toBe(1);
     // Another client sees it again once the new session re-registered it.
     await theirs.until((x) => x.state.has('10.2.0.1:20880'), 10_000, 'observer sees it restored');
     expect((await observer.list(service)).map((i) => i.id)).toEqual(['10.2.0.1:20880']);
@@ -211,7 +211,7 @@ describe('sessions and servers', () => {
 
   it('survives a server restart within the session timeout: same session, no resync, watches keep working', async () => {
     // The JVM takes a few seconds to come back: give calls room to wait for the reconnect.
-    const r = await open('sessionTimeoutMs=20000&opTimeoutMs=30000');
+    const r = await open('sessionTimeoutMs=45000&opTimeoutMs=60000');
     const service = 'com.foo.Restart';
     await r.register({ service, address: '10.3.0.1', port: 20880 });
     const c = new WatchCursor(r.watch(service));
@@ -219,10 +219,10 @@ describe('sessions and servers', () => {
     const session = r.connection.sessionId;
     await zk.restart();
     await r.register({ service, address: '10.3.0.2', port: 20880 });
-    await c.until((x) => x.state.size === 2, 30_000, 'change after restart');
+    await c.until((x) => x.state.size === 2, 60_000, 'change after restart');
     expect(r.connection.sessionId).toBe(session);
     expect(c.events.some((e) => e.type === 'resync')).toBe(false);
-  });
+  }, 120_000);
 
   it('fails fast with REG_ERR_UNAVAILABLE when nothing listens', async () => {
     const err = await createZooKeeperRegistry(new URL('zookeeper://127.0.0.1:1?connectTimeoutMs=300')).catch(

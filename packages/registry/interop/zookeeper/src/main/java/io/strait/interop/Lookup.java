@@ -24,15 +24,32 @@ public final class Lookup {
     ApplicationModel app = FrameworkModel.defaultModel().newApplication();
     app.getApplicationConfigManager().setApplication(new org.apache.dubbo.config.ApplicationConfig("strait-interop-consumer"));
     RegistryFactory factory = app.getExtensionLoader(RegistryFactory.class).getAdaptiveExtension();
-    Registry registry = factory.getRegistry(URL.valueOf("zookeeper://" + args[0] + "?timeout=15000").setScopeModel(app));
+    // file.cache=false: no ~/.dubbo cache file shared between concurrent test runs.
+    Registry registry = factory.getRegistry(
+        URL.valueOf("zookeeper://" + args[0] + "?timeout=15000&file.cache=false").setScopeModel(app));
     StringBuilder q = new StringBuilder("consumer://127.0.0.1/" + args[1] + "?interface=" + args[1]
         + "&category=providers&check=false&side=consumer");
     if (!"-".equals(args[2])) q.append("&group=").append(args[2]);
     if (!"-".equals(args[3])) q.append("&version=").append(args[3]);
-    List<URL> found = registry.lookup(URL.valueOf(q.toString()).setScopeModel(app));
-    for (URL u : found) {
-      if (!"empty".equals(u.getProtocol())) System.out.println(u.toFullString());
+    URL consumer = URL.valueOf(q.toString()).setScopeModel(app);
+    // Curator connects in the background; a lookup() before that answers empty and the registry then
+    // keeps that answer as its notified state. A subscribing consumer would be notified on connect;
+    // this one-shot lookup waits for the connection instead (bounded).
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (!registry.isAvailable() && System.currentTimeMillis() < deadline) {
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
     }
+    if (!registry.isAvailable()) {
+      System.err.println("registry not available after 30 s");
+      System.exit(1);
+    }
+    List<URL> found = registry.lookup(consumer).stream().filter(u -> !"empty".equals(u.getProtocol())).toList();
+    for (URL u : found) System.out.println(u.toFullString());
     System.out.println("DONE");
     System.out.flush();
     registry.destroy();
