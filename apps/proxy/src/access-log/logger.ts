@@ -95,7 +95,8 @@ export function formatJson(fields: Record<string, string>, r: LogRecord): string
     const single = /^%([A-Z_]+)(?:\(([^)]*)\))?(?::(\d+))?%$/.exec(t);
     if (single) {
       const v = operator(r, single[1]!, single[2]);
-      out[k] = v === undefined ? null : v;
+      const max = single[3];
+      out[k] = v === undefined ? null : max ? String(v).slice(0, Number(max)) : v;
     } else out[k] = formatText(t, r);
   }
   return `${JSON.stringify(out)}\n`;
