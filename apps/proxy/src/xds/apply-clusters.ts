@@ -51,6 +51,8 @@ export class ClusterApplier {
   private readonly assignments = new Map<string, CachedAssignment>();
   /** Cluster name -> EDS service name, for every xDS cluster that reads EDS (active or warming). */
   private readonly edsByCluster = new Map<string, string>();
+  /** EDS service name -> clusters reading it: an assignment goes to its readers in O(readers), not O(clusters). */
+  private readonly readers = new Map<string, Set<string>>();
   private readonly registryClusters = new Set<string>();
   private readonly xdsClusters = new Set<string>();
   readonly stats: Scope<typeof WARMING_STATS>;
@@ -118,13 +120,13 @@ export class ClusterApplier {
       const model = t.value;
       const pending: PendingCluster = { model, bytes, version: update.version };
       if (registryCfg) {
-        this.edsByCluster.delete(r.name);
+        this.clearEds(r.name);
         this.registryClusters.add(r.name);
       } else if (model.discovery === 'EDS') {
-        this.edsByCluster.set(r.name, model.edsServiceName);
+        this.setEds(r.name, model.edsServiceName);
         if (this.registryClusters.delete(r.name)) this.opts.registry?.detach(r.name);
       } else {
-        this.edsByCluster.delete(r.name);
+        this.clearEds(r.name);
         if (this.registryClusters.delete(r.name)) this.opts.registry?.detach(r.name);
       }
       const active = targets.clusters.get(r.name);
@@ -199,7 +201,7 @@ export class ClusterApplier {
     }
     this.assignments.set(service, a);
     this.stats.eds_cache_size.set(this.assignments.size);
-    targets.clusters.applyAssignment(a.model);
+    this.applyToReaders(service, a.model);
     targets.applied.accept('endpoint', service, a.bytes, a.version, false);
     this.warming.satisfy(`eds:${service}`);
   }
@@ -209,11 +211,7 @@ export class ClusterApplier {
     this.stats.eds_cache_size.set(this.assignments.size);
     this.opts.targets.applied.remove('endpoint', service);
     // A removed assignment leaves the cluster without hosts, as Envoy does.
-    this.opts.targets.clusters.applyAssignment({
-      clusterName: service,
-      priorities: [],
-      overprovisioningFactor: 140,
-    });
+    this.applyToReaders(service, { clusterName: service, priorities: [], overprovisioningFactor: 140 });
   }
 
   private activate(name: string, p: PendingCluster): void {
@@ -232,14 +230,41 @@ export class ClusterApplier {
     const { targets } = this.opts;
     this.warming.delete(name);
     this.xdsClusters.delete(name);
-    this.edsByCluster.delete(name);
+    this.clearEds(name);
     if (this.registryClusters.delete(name)) this.opts.registry?.detach(name);
     targets.clusters.remove(name);
     targets.applied.remove('cluster', name);
   }
 
+  private setEds(cluster: string, service: string): void {
+    const prev = this.edsByCluster.get(cluster);
+    if (prev === service) return;
+    if (prev !== undefined) this.clearEds(cluster);
+    this.edsByCluster.set(cluster, service);
+    let set = this.readers.get(service);
+    if (!set) {
+      set = new Set();
+      this.readers.set(service, set);
+    }
+    set.add(cluster);
+  }
+
+  private clearEds(cluster: string): void {
+    const prev = this.edsByCluster.get(cluster);
+    if (prev === undefined) return;
+    this.edsByCluster.delete(cluster);
+    const set = this.readers.get(prev);
+    set?.delete(cluster);
+    if (set?.size === 0) this.readers.delete(prev);
+  }
+
+  private applyToReaders(service: string, model: LoadAssignmentModel): void {
+    for (const name of this.readers.get(service) ?? [])
+      this.opts.targets.clusters.get(name)?.setAssignment(model);
+  }
+
   private publishEdsNames(): void {
-    const names = new Set(this.edsByCluster.values());
+    const names = new Set(this.readers.keys());
     // Assignments nobody reads any more are dropped with their subscription.
     for (const s of [...this.assignments.keys()]) if (!names.has(s)) this.dropAssignment(s);
     this.opts.onEdsNames(names);
