@@ -192,6 +192,7 @@ async function networked(W) {
   }
   await allReady;
   const syncMs = performance.now() - t0;
+  console.error(`networked: ${W} watchers synced in ${syncMs.toFixed(0)} ms`);
   const results = {};
   let round = 0;
   for (const mode of NET_MODES) {
@@ -210,6 +211,9 @@ async function networked(W) {
       globalThis.gc?.();
     }
     results[mode] = { time: median(times), bytes };
+    console.error(
+      `networked ${mode}: rounds ${times.map((t) => t.toFixed(1)).join(', ')} ms; ${bytes} bytes`,
+    );
   }
   for (const c of clients) c.abandon();
   await writer.close();
@@ -217,13 +221,14 @@ async function networked(W) {
   return { ...results, syncMs };
 }
 
-function report(name, delta, full) {
+function report(name, watchers, delta, full) {
   console.log(
-    `\n${name}: ${N.toLocaleString()} instances, ${W.toLocaleString()} watchers, one change (median of ${ROUNDS})`,
+    `\n${name}: ${N.toLocaleString()} instances, ${watchers.toLocaleString()} watchers, one change (median of ${ROUNDS})`,
   );
   console.log(
     `  incremental delta push : ${fmtMs(delta.time).padStart(10)}  ${fmtBytes(delta.bytes).padStart(10)}`,
   );
+  if (!full) return;
   console.log(
     `  full-snapshot baseline : ${fmtMs(full.time).padStart(10)}  ${fmtBytes(full.bytes).padStart(10)}`,
   );
