@@ -7,6 +7,11 @@ export interface TcpProxy {
   readonly port: number;
   /** Drops current connections and refuses new ones until unblock(). */
   block(): void;
+  /**
+   * Drops current connections, then accepts new ones but never forwards or answers them (a server
+   * stuck starting up, a half-dead middlebox) until unblock().
+   */
+  stall(): void;
   unblock(): void;
   /** Drops everything and stops listening for good. */
   close(): Promise<void>;
@@ -15,6 +20,7 @@ export interface TcpProxy {
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let blocked = false;
+  let stalled = false;
   const track = (s: Socket): void => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -26,6 +32,7 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       down.destroy();
       return;
     }
+    if (stalled) return; // hold the socket open, say nothing
     const up = createConnection({ host: targetHost, port: targetPort });
     track(up);
     down.pipe(up);
@@ -45,8 +52,13 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       blocked = true;
       dropAll();
     },
+    stall() {
+      stalled = true;
+      dropAll();
+    },
     unblock() {
       blocked = false;
+      stalled = false;
     },
     close() {
       blocked = true;

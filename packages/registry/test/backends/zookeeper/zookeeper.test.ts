@@ -21,6 +21,7 @@ const fixture = JSON.parse(
 const DEMO = 'io.strait.interop.DemoService';
 const GREETING = 'io.strait.interop.GreetingService';
 
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 let zk: ZooKeeperServer;
 const opened: ZooKeeperRegistry[] = [];
 const conns: ZkConnection[] = [];
@@ -223,6 +224,27 @@ describe('sessions and servers', () => {
     expect(r.connection.sessionId).toBe(session);
     expect(c.events.some((e) => e.type === 'resync')).toBe(false);
   }, 120_000);
+
+  it('resets a reconnect attempt the server never answers, then reconnects within the same session', async () => {
+    const proxy = await startTcpProxy(zk.port);
+    // Session 6 s → watchdog every 2 s; the stall lasts ~3 s, well inside the session.
+    const r = await ZooKeeperRegistry.connect(
+      parseZooKeeperUrl(
+        new URL(`zookeeper://127.0.0.1:${proxy.port}?sessionTimeoutMs=6000&opTimeoutMs=20000`),
+      ),
+    );
+    opened.push(r);
+    await r.register({ service: 'com.foo.Stall', address: '10.6.0.1', port: 1 });
+    const session = r.connection.sessionId;
+    proxy.stall();
+    const deadline = Date.now() + 10_000;
+    while ((r.metrics.snapshot()['zk_connect_stalls'] ?? 0) < 1 && Date.now() < deadline) await sleep(100);
+    expect(r.metrics.snapshot()['zk_connect_stalls']).toBeGreaterThanOrEqual(1);
+    proxy.unblock();
+    expect((await r.list('com.foo.Stall')).map((i) => i.id)).toEqual(['10.6.0.1:1']);
+    expect(r.connection.sessionId).toBe(session);
+    await proxy.close();
+  });
 
   it('fails fast with REG_ERR_UNAVAILABLE when nothing listens', async () => {
     const err = await createZooKeeperRegistry(new URL('zookeeper://127.0.0.1:1?connectTimeoutMs=300')).catch(
