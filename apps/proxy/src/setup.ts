@@ -1,5 +1,6 @@
 // The one wiring point (STYLE 7): every network filter and load balancer registers here. Imports have
 // no side effects; setup() is idempotent and called by StraitProxy.start and by listener translation.
+import { setup as setupDubboProxy } from './filters/dubbo_proxy/index.js';
 import { setup as setupHcm } from './filters/http_connection_manager/index.js';
 import { setup as setupTcpProxy } from './filters/tcp_proxy/index.js';
 import { setup as setupLbs } from './upstream/lb/index.js';
@@ -11,5 +12,6 @@ export function setup(): void {
   done = true;
   setupHcm();
   setupTcpProxy();
+  setupDubboProxy();
   setupLbs();
 }
