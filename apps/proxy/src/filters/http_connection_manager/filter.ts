@@ -410,6 +410,7 @@ export class HttpConnectionManager implements NetworkFilterInstance {
           responseHeaders = rh;
         },
         localReply: (status, body, flags) => localReply(status, body, [...faultFlags, ...flags], clusterName),
+        idleTimeoutMs: action.idleTimeoutMs ?? this.config.streamIdleTimeoutMs,
         done: (r: ForwardResult) =>
           complete(r.status, [...faultFlags, ...r.flags], r.cluster, r.host ? r.host.key : '', r.grpcStatus),
       });

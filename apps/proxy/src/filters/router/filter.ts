@@ -44,6 +44,8 @@ export interface ForwardRequest {
   localReply: LocalReply;
   done(r: ForwardResult): void;
   originalDst?: { address: string; port: number };
+  /** Stream idle timeout (route idle_timeout, else the HCM's stream_idle_timeout); 0 = none. */
+  idleTimeoutMs: number;
 }
 
 const GRPC_CT = 'application/grpc';
@@ -124,6 +126,7 @@ class Forwarding {
   private readonly retry: RetryPolicyModel | undefined;
   private readonly hash: number | undefined;
   private releaseAttempt: (() => void) | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly cm: ClusterManager,
@@ -135,9 +138,26 @@ class Forwarding {
     this.hash = computeHash(req);
   }
 
+  /** Any byte either way re-arms the stream idle timer (Envoy's stream_idle_timeout / route idle_timeout). */
+  private touch(): void {
+    const ms = this.req.idleTimeoutMs;
+    if (!ms || this.finished) return;
+    if (this.idleTimer) {
+      this.idleTimer.refresh();
+      return;
+    }
+    this.idleTimer = setTimeout(() => {
+      this.abortCurrent();
+      this.fail(408, 'stream timeout', ['SI']);
+    }, ms);
+    this.idleTimer.unref();
+  }
+
   start(): void {
     const { ex } = this.req;
+    this.touch();
     ex.onData((c) => {
+      this.touch();
       if (!this.overflow) {
         this.buffered += c.length;
         if (this.buffered > RETRY_BUFFER_LIMIT) {
@@ -252,6 +272,7 @@ class Forwarding {
       onConnected: clearPending,
       onHeaders: (status, headers, endStream) => {
         if (!isCurrent()) return;
+        this.touch();
         cluster.reportOutcome(host, { status });
         countStatus(cluster, status);
         if (status >= 500) host.rqError++;
@@ -265,6 +286,7 @@ class Forwarding {
       },
       onData: (c) => {
         if (!isCurrent() || !this.responseStarted) return;
+        this.touch();
         if (!req.ex.write(c)) {
           us.pause();
           req.ex.onDrain(() => us.resume());
@@ -460,6 +482,7 @@ class Forwarding {
   }
 
   private cleanup(): void {
+    clearTimeout(this.idleTimer);
     clearTimeout(this.globalTimer);
     clearTimeout(this.perTryTimer);
     if (this.retryTimer) {
