@@ -4,6 +4,20 @@ import http from 'node:http';
 import { ProxyError } from '../errors.js';
 import type { StraitProxy } from '../proxy.js';
 
+const ADMIN_PATHS = [
+  '/config_dump',
+  '/clusters',
+  '/listeners',
+  '/stats',
+  '/stats/prometheus',
+  '/ready',
+  '/server_info',
+  'POST /drain_listeners?graceful',
+  'POST /healthcheck/fail',
+  'POST /healthcheck/ok',
+  'POST /quitquitquit',
+];
+
 export interface AdminAddress {
   host: string;
   port: number;
@@ -88,23 +102,7 @@ export function createAdminServer(proxy: StraitProxy): http.Server {
           setImmediate(() => void proxy.shutdown());
           return;
         case '/':
-          return send(
-            res,
-            200,
-            [
-              '/config_dump',
-              '/clusters',
-              '/listeners',
-              '/stats',
-              '/stats/prometheus',
-              '/ready',
-              '/server_info',
-              'POST /drain_listeners?graceful',
-              'POST /healthcheck/fail',
-              'POST /healthcheck/ok',
-              'POST /quitquitquit',
-            ].join('\n') + '\n',
-          );
+          return send(res, 200, `${ADMIN_PATHS.join('\n')}\n`);
         default:
           return send(res, 404, 'not found\n');
       }
