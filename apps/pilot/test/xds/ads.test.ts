@@ -240,6 +240,16 @@ describe('ADS server', () => {
     d.end();
   });
 
+  it('Delta: counts a NACK and does not resend the rejected resources until they change', async () => {
+    const d = client.delta();
+    d.send({ node: sidecar, typeUrl: CDS, resourceNamesSubscribe: ['*'] });
+    const first = await d.next();
+    d.send({ typeUrl: CDS, responseNonce: first.nonce, errorDetail: { code: 3, message: 'no thanks' } });
+    expect(await d.quiet(300)).toBe(true);
+    expect(pilot.metrics.get('pilot_total_xds_rejects', { type: 'cds' })).toBe(1);
+    d.end();
+  });
+
   it('ends a stream whose request has no type URL with INVALID_ARGUMENT', async () => {
     const s = client.sotw();
     s.send({ node: sidecar });

@@ -30,7 +30,7 @@ describe('slow clients', () => {
       config: manyServices(400, 80),
       xdsAddress: { host: '127.0.0.1', port: 0 },
       debounceAfterMs: 0,
-      writeTimeoutMs: 500,
+      writeTimeoutMs: 1000,
       pushConcurrency: 1,
     });
     const client = new XdsTestClient(pilot.xdsAddress);
