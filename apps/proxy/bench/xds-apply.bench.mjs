@@ -1,5 +1,5 @@
-// Applying a big mesh: 10,000 clusters and 100,000 endpoints, via EDS (a CDS and an EDS response
-// through the same SotW client state and appliers the ADS client uses) and via the scale-out registry
+// Applying a big mesh: 10,000 clusters and 100,000 endpoints, via EDS (a CDS and an EDS response handed
+// to a real StraitProxy's ADS client through an in-memory transport) and via the scale-out registry
 // path (10,000 `strait.clusters.registry` clusters fed by registry watches). Each scenario runs in its
 // own process so RSS is not shared; reports time, heap and RSS, and the cost of a one-endpoint change.
 // Writes its own section of docs/benchmarks/proxy.md (between markers; the rest of the file is kept).
@@ -31,31 +31,56 @@ const svc = (i) => `svc-${String(i).padStart(5, '0')}.bench.svc.cluster.local`;
 const cname = (i) => `outbound|8080||${svc(i)}`;
 const ip = (i, j) => `10.${(i >> 8) & 255}.${i & 255}.${j + 1}`;
 
-async function setupProxy() {
+/** The ADS stream without the socket: requests are recorded, responses are handed in by the bench. */
+class MemoryTransport {
+  writes = [];
+  handlers = undefined;
+  open(h) {
+    this.handlers = h;
+    return { write: (r) => this.writes.push(r), cancel: () => {} };
+  }
+  openSotw(h) {
+    return this.open(h);
+  }
+  openDelta(h) {
+    return this.open(h);
+  }
+  close() {}
+}
+
+const BOOTSTRAP = `
+node: { id: bench, cluster: bench }
+dynamic_resources:
+  ads_config:
+    api_type: GRPC
+    transport_api_version: V3
+    grpc_services: [{ google_grpc: { target_uri: "127.0.0.1:15010", stat_prefix: ads } }]
+  cds_config: { ads: {}, resource_api_version: V3 }
+  lds_config: { ads: {}, resource_api_version: V3 }
+`;
+
+/** A real StraitProxy whose xDS runtime talks to an in-memory transport. */
+async function setupProxy(registries = new Map()) {
   const { StraitProxy, parseBootstrap } = await import(join(dist, 'index.js'));
+  const transport = new MemoryTransport();
   const p = await StraitProxy.start({
-    bootstrap: parseBootstrap('node: { id: bench }'),
+    bootstrap: parseBootstrap(BOOTSTRAP),
     adminAddress: { host: '127.0.0.1', port: 0 },
     prometheusAddress: null,
     log: () => {},
+    xds: { transport, registries, initialFetchTimeoutMs: 0 },
   });
-  const targets = {
-    clusters: p.ctx.clusters,
-    listeners: p.listeners,
-    routes: p.ctx.routes,
-    applied: p.applied,
-    stats: p.ctx.stats,
-    log: () => {},
-  };
-  return { p, targets };
+  return { p, transport };
 }
+
+const until = async (cond) => {
+  while (!cond()) await new Promise((r) => setImmediate(r));
+};
 
 async function scenarioEds() {
   const { envoy, TypeUrl } = await import('@strait/xds');
-  const { SotwClientState } = await import('@strait/xds/stream');
-  const { ClusterApplier } = await import(join(dist, 'xds', 'apply-clusters.js'));
   const base = mem();
-  const { p, targets } = await setupProxy();
+  const { p, transport } = await setupProxy();
   const idle = mem();
   const C = envoy.config.cluster.v3.Cluster;
   const CLA = envoy.config.endpoint.v3.ClusterLoadAssignment;
@@ -97,38 +122,27 @@ async function scenarioEds() {
     })),
   };
   const encoded = mem();
-  let edsNames = new Set();
-  const applier = new ClusterApplier({
-    targets,
-    warmingTimeoutMs: 0,
-    onEdsNames: (n) => {
-      edsNames = n;
-    },
-    onClusterActive: () => {},
-  });
-  const cdsState = new SotwClientState({ typeUrl: TypeUrl.Cluster });
-  const edsState = new SotwClientState({ typeUrl: TypeUrl.ClusterLoadAssignment });
-  cdsState.initialRequest();
-  edsState.initialRequest();
   const t0 = performance.now();
-  const r1 = cdsState.handleResponse(cds, applier.applyCds);
-  edsState.subscribe([...edsNames]);
+  transport.handlers.onResponse(cds);
   const t1 = performance.now();
-  const r2 = edsState.handleResponse(eds, applier.applyEds);
+  transport.handlers.onResponse(eds);
   const t2 = performance.now();
-  if (r1.kind !== 'ack' || r2.kind !== 'ack') throw new Error(`not ACKed: ${r1.kind} ${r2.kind}`);
-  if (applier.warming.size !== 0) throw new Error(`${applier.warming.size} clusters still warming`);
-  const hosts = targets.clusters.all().reduce((n, c) => n + c.hosts().length, 0);
-  // One endpoint added to one cluster: a one-resource EDS response (SotW sends the whole set, but the
-  // client state hands apply only what changed).
+  const acks = transport.writes.filter((w) => w.responseNonce);
+  if (acks.length !== 2 || acks.some((a) => a.errorDetail))
+    throw new Error(`not ACKed: ${JSON.stringify(acks.map((a) => a.errorDetail))}`);
+  if (p.xds.clusters.warming.size !== 0)
+    throw new Error(`${p.xds.clusters.warming.size} clusters still warming`);
+  const clusters = p.ctx.clusters;
+  const hosts = clusters.all().reduce((n, c) => n + c.hosts().length, 0);
+  // One endpoint added to one cluster: a response in which one assignment changed (SotW sends the
+  // whole set; the client state hands apply only what changed).
   eds.resources[17] = { type_url: TypeUrl.ClusterLoadAssignment, value: claBytes(17, PER + 1) };
   eds.nonce = 'n3';
   eds.versionInfo = 'v2';
   const t3 = performance.now();
-  const r3 = edsState.handleResponse(eds, applier.applyEds);
+  transport.handlers.onResponse(eds);
   const t4 = performance.now();
-  if (r3.kind !== 'ack' || targets.clusters.get(cname(17)).hosts().length !== PER + 1)
-    throw new Error('one-endpoint change not applied');
+  if (clusters.get(cname(17)).hosts().length !== PER + 1) throw new Error('one-endpoint change not applied');
   // What the proxy holds once the responses are gone (a real stream drops them after the ACK).
   cds.resources = [];
   eds.resources = [];
@@ -136,7 +150,7 @@ async function scenarioEds() {
   await p.shutdown();
   return {
     path: 'EDS (ADS, SotW)',
-    clusters: targets.clusters.all().length,
+    clusters: clusters.all().length,
     hosts,
     cdsMs: t1 - t0,
     edsMs: t2 - t1,
@@ -153,10 +167,7 @@ async function scenarioEds() {
 
 async function scenarioRegistry() {
   const { envoy, strait, TypeUrl } = await import('@strait/xds');
-  const { SotwClientState } = await import('@strait/xds/stream');
   const { InProcessRegistry, MemoryStore } = await import('@strait/registry');
-  const { ClusterApplier } = await import(join(dist, 'xds', 'apply-clusters.js'));
-  const { RegistryEndpoints } = await import(join(dist, 'xds', 'registry-clusters.js'));
   const registry = new InProcessRegistry(new MemoryStore());
   const regs = [];
   for (let i = 0; i < CLUSTERS; i++) {
@@ -179,7 +190,7 @@ async function scenarioRegistry() {
   }
   await Promise.all(regs.splice(0));
   const base = mem();
-  const { p, targets } = await setupProxy();
+  const { p, transport } = await setupProxy(new Map([['main', registry]]));
   const idle = mem();
   const C = envoy.config.cluster.v3.Cluster;
   const RC = strait.clusters.registry.v1alpha1.RegistryCluster;
@@ -202,38 +213,18 @@ async function scenarioRegistry() {
       }).finish(),
     })),
   };
-  let warmed;
-  const allWarm = new Promise((r) => {
-    warmed = r;
-  });
-  let applier;
-  const endpoints = new RegistryEndpoints({
-    registries: new Map([['main', registry]]),
-    onAssignment: (cluster, model) => {
-      applier.registryAssignment(cluster, model);
-      if (applier.warming.size === 0) warmed();
-    },
-    stats: targets.stats,
-    log: (m) => console.error(m),
-  });
-  applier = new ClusterApplier({
-    targets,
-    warmingTimeoutMs: 0,
-    registry: endpoints,
-    onEdsNames: () => {},
-    onClusterActive: () => {},
-  });
-  const cdsState = new SotwClientState({ typeUrl: TypeUrl.Cluster });
-  cdsState.initialRequest();
   const t0 = performance.now();
-  const r1 = cdsState.handleResponse(cds, applier.applyCds);
+  transport.handlers.onResponse(cds);
   const t1 = performance.now();
-  await allWarm;
+  // Clusters warm as their watches deliver snapshots (asynchronously, one event per service).
+  await until(() => p.xds.clusters.warming.size === 0);
   const t2 = performance.now();
-  if (r1.kind !== 'ack') throw new Error(`not ACKed: ${r1.kind}`);
-  const hosts = targets.clusters.all().reduce((n, c) => n + c.hosts().length, 0);
+  const ack = transport.writes.find((w) => w.responseNonce);
+  if (!ack || ack.errorDetail) throw new Error(`not ACKed: ${ack?.errorDetail?.message}`);
+  const clusters = p.ctx.clusters;
+  const hosts = clusters.all().reduce((n, c) => n + c.hosts().length, 0);
   // One endpoint added to one service: only that service's clusters are recomputed.
-  const target = targets.clusters.get(cname(17));
+  const target = clusters.get(cname(17));
   const changed = new Promise((resolve) => {
     const iv = setInterval(() => {
       if (target.hosts().length === PER + 1) {
@@ -247,11 +238,10 @@ async function scenarioRegistry() {
   const t4 = await changed;
   cds.resources = [];
   const loaded = mem();
-  endpoints.close();
   await p.shutdown();
   return {
     path: 'registry (scale-out)',
-    clusters: targets.clusters.all().length,
+    clusters: clusters.all().length,
     hosts,
     cdsMs: t1 - t0,
     edsMs: t2 - t1,
@@ -304,9 +294,9 @@ const md = `${START}
 ## Applying a big mesh: ${CLUSTERS.toLocaleString('en-US')} clusters, ${(CLUSTERS * PER).toLocaleString('en-US')} endpoints (xDS client)
 
 Produced by \`apps/proxy/bench/xds-apply.bench.mjs\` (second half of \`pnpm --filter @strait/proxy bench\`).
-Each path runs in its own process with \`--expose-gc\`: a strait-proxy (\`StraitProxy.start\`, admin on, no
-listeners) and the xDS client's own code, the \`SotwClientState\` and \`ClusterApplier\` the ADS stream uses,
-without the socket. **EDS**: one CDS response of ${CLUSTERS.toLocaleString('en-US')} EDS clusters (decode, validate, translate,
+Each path runs in its own process with \`--expose-gc\`: a real strait-proxy (\`StraitProxy.start\` with an ADS
+bootstrap) whose xDS client gets the responses from an in-memory transport instead of a gRPC socket, so
+everything from the SotW client state to the cluster manager is the production path. **EDS**: one CDS response of ${CLUSTERS.toLocaleString('en-US')} EDS clusters (decode, validate, translate,
 warm), then one EDS response of ${CLUSTERS.toLocaleString('en-US')} ClusterLoadAssignments of ${PER} endpoints each (clusters
 activate as their endpoints arrive). **Registry**: one CDS response of ${CLUSTERS.toLocaleString('en-US')}
 \`strait.clusters.registry\` clusters, each warmed by its own registry watch (snapshot event) from an

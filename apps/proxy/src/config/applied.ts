@@ -47,9 +47,26 @@ export class AppliedConfig {
     endpoint: new Map(),
   };
 
+  /** Accepted by the xDS client but not active yet (Envoy's warming: waiting for EDS, RDS or clusters). */
+  private readonly warmingEntries: Record<'listener' | 'cluster', Map<string, Entry>> = {
+    listener: new Map(),
+    cluster: new Map(),
+  };
+
   accept(kind: ResourceKind, name: string, bytes: Uint8Array, version: string, isStatic: boolean): void {
     this.applied[kind].set(name, { bytes, version, lastUpdated: new Date(), static: isStatic });
     this.rejected[kind].delete(name);
+    if (kind === 'listener' || kind === 'cluster') this.warmingEntries[kind].delete(name);
+  }
+
+  /** Records a valid resource that is warming; `accept` (activation) or `unwarm` (removal) ends it. */
+  warming(kind: 'listener' | 'cluster', name: string, bytes: Uint8Array, version: string): void {
+    this.warmingEntries[kind].set(name, { bytes, version, lastUpdated: new Date(), static: false });
+    this.rejected[kind].delete(name);
+  }
+
+  unwarm(kind: 'listener' | 'cluster', name: string): void {
+    this.warmingEntries[kind].delete(name);
   }
 
   reject(kind: ResourceKind, name: string, bytes: Uint8Array, version: string, issues: ConfigIssue[]): void {
@@ -82,7 +99,13 @@ export class AppliedConfig {
       };
     };
     const names = (kind: ResourceKind) =>
-      [...new Set([...this.applied[kind].keys(), ...this.rejected[kind].keys()])].sort();
+      [
+        ...new Set([
+          ...this.applied[kind].keys(),
+          ...this.rejected[kind].keys(),
+          ...(kind === 'listener' ? this.warmingEntries.listener.keys() : []),
+        ]),
+      ].sort();
     const listeners = {
       '@type': 'type.googleapis.com/envoy.admin.v3.ListenersConfigDump',
       static_listeners: [...this.applied.listener.values()]
@@ -93,8 +116,18 @@ export class AppliedConfig {
         .map((n) => {
           const e = this.applied.listener.get(n);
           const err = errorState('listener', n);
+          const w = this.warmingEntries.listener.get(n);
           return {
             name: n,
+            ...(w
+              ? {
+                  warming_state: {
+                    version_info: w.version,
+                    listener: j('listener', w.bytes),
+                    last_updated: w.lastUpdated.toISOString(),
+                  },
+                }
+              : {}),
             ...(e
               ? {
                   active_state: {
@@ -120,7 +153,11 @@ export class AppliedConfig {
           cluster: j('cluster', e.bytes),
           last_updated: e.lastUpdated.toISOString(),
         })),
-      dynamic_warming_clusters: [],
+      dynamic_warming_clusters: [...this.warmingEntries.cluster.values()].map((e) => ({
+        version_info: e.version,
+        cluster: j('cluster', e.bytes),
+        last_updated: e.lastUpdated.toISOString(),
+      })),
       ...this.errors('cluster', errorState),
     };
     const routes = {

@@ -105,8 +105,17 @@ export class AdsClient {
   private streamsOpened = 0;
   readonly stats: Scope<typeof CONTROL_PLANE_STATS>;
   private readonly typeStats = new Map<XdsTypeUrl, Scope<typeof XDS_TYPE_STATS>>();
-  /** Bounded: requests deferred during one response (at most one per type, so 4 in practice). */
-  static readonly MAX_DEFERRED = 64;
+  /**
+   * Bounded: requests deferred during one response. SotW keeps one per type (each restates the whole
+   * subscription, so the last supersedes the others); Delta keeps every change, chunked.
+   */
+  static readonly MAX_DEFERRED = 1024;
+  /**
+   * Names per subscribe call. The stream states check new names against the batch with a linear scan,
+   * so one call with 10,000 names costs O(n^2); chunks keep it linear-ish, and the requests they
+   * produce while a response is handled collapse (SotW) or queue (Delta) before anything is written.
+   */
+  static readonly SUBSCRIBE_CHUNK = 256;
 
   constructor(private readonly opts: AdsClientOptions) {
     this.backoff = new Backoff(opts.backoff);
@@ -160,14 +169,25 @@ export class AdsClient {
         if (r.request) this.write(r.request);
       } else this.opts.log(`strait-proxy: xds: unsubscribe ${typeUrl}: ${r.error.message}`);
     }
-    if (add.length > 0) {
-      this.started.add(typeUrl);
-      const r = state.subscribe(add);
-      if (r.ok) {
-        for (const n of add) have.add(n);
-        if (r.request) this.write(r.request);
-      } else this.opts.log(`strait-proxy: xds: subscribe ${typeUrl}: ${r.error.message}`);
+    const wasHandling = this.handling;
+    this.handling = true;
+    try {
+      for (let i = 0; i < add.length; i += AdsClient.SUBSCRIBE_CHUNK) {
+        const chunk = add.slice(i, i + AdsClient.SUBSCRIBE_CHUNK);
+        this.started.add(typeUrl);
+        const r = state.subscribe(chunk);
+        if (r.ok) {
+          for (const n of chunk) have.add(n);
+          if (r.request) this.write(r.request);
+        } else {
+          this.opts.log(`strait-proxy: xds: subscribe ${typeUrl}: ${r.error.message}`);
+          break;
+        }
+      }
+    } finally {
+      this.handling = wasHandling;
     }
+    if (!wasHandling) this.flushDeferred();
     this.scheduleDoesNotExist();
     return dropped;
   }
@@ -248,10 +268,15 @@ export class AdsClient {
   private write(req: SotwRequest | DeltaRequest): void {
     if (!this.stream) return;
     if (this.handling && this.deferred.length < AdsClient.MAX_DEFERRED) {
+      if (this.opts.variant === 'sotw') {
+        const i = this.deferred.findIndex((d) => d.typeUrl === req.typeUrl);
+        if (i >= 0) this.deferred.splice(i, 1);
+      }
       this.deferred.push(req);
       this.stats.pending_requests.set(this.deferred.length);
       return;
     }
+    if (this.handling) this.stats.pending_requests_overflow.inc();
     this.send(req);
   }
 

@@ -141,6 +141,7 @@ export class ClusterApplier {
       } else {
         this.warming.add(r.name, pending, []);
       }
+      if (this.warming.has(r.name)) targets.applied.warming('cluster', r.name, bytes, update.version);
       if (registryCfg) this.opts.registry?.attach(r.name, registryCfg);
     }
     for (const name of update.removed) this.remove(name);
@@ -234,6 +235,7 @@ export class ClusterApplier {
     if (this.registryClusters.delete(name)) this.opts.registry?.detach(name);
     targets.clusters.remove(name);
     targets.applied.remove('cluster', name);
+    targets.applied.unwarm('cluster', name);
   }
 
   private setEds(cluster: string, service: string): void {

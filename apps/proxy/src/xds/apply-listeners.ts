@@ -101,6 +101,7 @@ export class ListenerApplier {
         ...deps.clusters.filter((c) => this.opts.isClusterWarming(c)).map((c) => `cluster:${c}`),
       ];
       this.warming.add(r.name, { model, bytes, version: update.version }, waits);
+      if (this.warming.has(r.name)) targets.applied.warming('listener', r.name, bytes, update.version);
     }
     for (const name of update.removed) this.remove(name);
     this.publishRdsNames();
@@ -166,6 +167,7 @@ export class ListenerApplier {
   private remove(name: string): void {
     const { targets } = this.opts;
     this.warming.delete(name);
+    targets.applied.unwarm('listener', name);
     this.rdsByListener.delete(name);
     this.xdsListeners.delete(name);
     const prev = this.chains.get(name) ?? Promise.resolve();

@@ -9,7 +9,7 @@ export const CONTROL_PLANE_STATS = {
   stream_closed: counter('ADS streams that ended (error or server close)'),
   reconnect_backoff_ms: gauge('Delay before the next reconnect attempt'),
   pending_requests: gauge('Requests queued while the stream cannot take writes'),
-  pending_requests_dropped: counter('Queued requests dropped because the queue was full'),
+  pending_requests_overflow: counter('Requests written at once because the deferral queue was full'),
   identifier_mismatch: counter('Responses for a type the client never asked for'),
 } as const;
 

@@ -159,6 +159,36 @@ describe.skipIf(!existsSync(PROXY_BIN)).each(['sotw', 'delta'] as const)(
       expect(active[0]!.last_updated).toBeTruthy();
     });
 
+    it('NACKs an invalid Listener and keeps serving on the last good one (error_state beside active_state)', async () => {
+      const bad = e.config.listener.v3.Listener.decode(listener(port));
+      bad.listenerFilters = [{ name: 'envoy.filters.listener.nope' }];
+      server.set(TypeUrl.Listener, 'http', e.config.listener.v3.Listener.encode(bad).finish());
+      server.push();
+      const nack = await eventually(
+        async () => server.requests.find((r) => r.typeUrl === TypeUrl.Listener && r.errorDetail),
+        (x) => x !== undefined,
+        10_000,
+        'an LDS NACK',
+      );
+      expect(nack!.errorDetail).toMatch(
+        /http: listener_filters\[0\]: .*envoy\.filters\.listener\.nope.*PROXY_ERR_UNSUPPORTED/,
+      );
+      expect((await get(port, 'x', '/l')).body).toBe('up /l');
+      const dump = await adminJson<{ configs: Record<string, unknown>[] }>(proxy.admin, '/config_dump');
+      const ld = dump.configs.find((c) => String(c['@type']).endsWith('ListenersConfigDump'))!;
+      const http = (
+        ld['dynamic_listeners'] as {
+          name: string;
+          active_state?: unknown;
+          error_state?: { details: string };
+        }[]
+      ).find((l) => l.name === 'http');
+      expect(http?.active_state).toBeTruthy();
+      expect(http?.error_state?.details).toContain('listener_filters[0]');
+      server.set(TypeUrl.Listener, 'http', listener(port));
+      server.push();
+    });
+
     it('reconnects after the server restarts, declaring what it holds', async () => {
       const p = server.port;
       const held = server.requests.length;

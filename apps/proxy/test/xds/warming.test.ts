@@ -6,6 +6,7 @@ import { TypeUrl } from '@strait/xds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeXdsServer } from './fake-xds-server.js';
 import {
+  adminJson,
   adsBootstrap,
   eventually,
   freePort,
@@ -63,6 +64,12 @@ describe.skipIf(!existsSync(PROXY_BIN))('cluster warming gates routes', () => {
     );
     // ... but "two" has no endpoints yet, so the route that names it waits: traffic stays on "one".
     for (let i = 0; i < 3; i++) expect((await get(port, 'x', '/b')).body).toBe('one /b');
+    const dump = await adminJson<{ configs: Record<string, unknown>[] }>(proxy.admin, '/config_dump');
+    const cd = dump.configs.find((c) => String(c['@type']).endsWith('ClustersConfigDump'))!;
+    const warmingNames = (cd['dynamic_warming_clusters'] as { cluster: { name: string } }[]).map(
+      (c) => c.cluster.name,
+    );
+    expect(warmingNames).toEqual(['two']);
     server.set(TypeUrl.ClusterLoadAssignment, 'two', endpoints('two', two.port));
     server.push();
     const r = await eventually(
