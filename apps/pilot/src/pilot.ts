@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { ConfigObject } from '@strait/config';
 import type { Registry } from '@strait/registry';
+import { envoy, toEnvoyJson } from '@strait/xds';
 import { type Architecture, formatHostPort, type HostPort } from './cli.js';
 import { PilotError } from './errors.js';
 import { createHttpServer } from './http/server.js';
@@ -21,7 +22,18 @@ import { AdsServer } from './xds/ads-server.js';
 import { Debouncer } from './xds/debounce.js';
 import { Generators } from './xds/generators.js';
 import { edsPush, fullPush, type PushRequest } from './xds/push-request.js';
-import { shortType } from './xds/type-urls.js';
+import { CDS, EDS, LDS, RDS, shortType } from './xds/type-urls.js';
+
+const CODECS = {
+  [CDS]: envoy.config.cluster.v3.Cluster,
+  [EDS]: envoy.config.endpoint.v3.ClusterLoadAssignment,
+  [LDS]: envoy.config.listener.v3.Listener,
+  [RDS]: envoy.config.route.v3.RouteConfiguration,
+};
+
+function resourceJson(typeName: string, message: unknown): unknown {
+  return { '@type': `type.googleapis.com/${typeName}`, ...(toEnvoyJson(typeName, message) as object) };
+}
 
 export interface PilotStartOptions {
   readonly configDir?: string;
@@ -311,7 +323,8 @@ export class Pilot {
         metrics: () => this.metrics.render(),
         ready: () => this.started,
         debug: {
-          syncz: () => this.syncz(),
+          syncz: (url) => this.syncz(url.searchParams.get('proxyID') ?? undefined),
+          config_dump: (url) => this.configDump(url.searchParams.get('proxyID') ?? ''),
           configz: () => this.configz(),
           adsz: () => [...this.ads.connections].map((c) => c.describe()),
           push_status: () => ({
@@ -339,27 +352,49 @@ export class Pilot {
     }
   }
 
-  private syncz(): unknown {
-    return [...this.ads.connections].map((c) => ({
-      connectionId: c.id,
-      proxyId: c.proxy?.id ?? '',
-      proxyType: c.proxy?.type ?? '',
-      variant: c.variant,
-      contextVersion: c.contextVersion,
-      types: Object.fromEntries(
-        c.syncStatus().map((s) => [
-          shortType(s.typeUrl),
-          {
-            lastSentVersion: s.lastSentVersion ?? '',
-            lastSentNonce: s.lastSentNonce ?? '',
-            lastAckedVersion: s.lastAckedVersion ?? '',
-            lastAckedNonce: s.lastAckedNonce ?? '',
-            synced: s.synced,
-            ...(s.lastNack ? { lastNack: s.lastNack } : {}),
-          },
-        ]),
-      ),
-    }));
+  /**
+   * Istio's /debug/config_dump?proxyID=...: what this pilot would send the proxy now (its current
+   * subscriptions, the current context), as Envoy JSON.
+   */
+  private configDump(proxyId: string): unknown {
+    const conn = [...this.ads.connections].find((c) => c.proxy?.id === proxyId);
+    if (!conn?.proxy) return { error: `no connected proxy ${JSON.stringify(proxyId)}; see /debug/adsz` };
+    const out: Record<string, unknown[]> = {};
+    for (const sub of conn.subscriptions()) {
+      const req = { wildcard: sub.wildcard, names: sub.names };
+      const snapshot = this.generators.generate(this.ctx, conn.proxy, sub.type, req);
+      out[shortType(sub.type)] = [...snapshot.values()].map((r) => {
+        const typeName = sub.type.slice(sub.type.lastIndexOf('/') + 1);
+        const codec = CODECS[sub.type];
+        return resourceJson(typeName, codec.decode(r.resource.value ?? new Uint8Array()));
+      });
+    }
+    return { proxyId, contextVersion: this.ctx.version, ...out };
+  }
+
+  private syncz(proxyId?: string): unknown {
+    return [...this.ads.connections]
+      .filter((c) => proxyId === undefined || c.proxy?.id === proxyId)
+      .map((c) => ({
+        connectionId: c.id,
+        proxyId: c.proxy?.id ?? '',
+        proxyType: c.proxy?.type ?? '',
+        variant: c.variant,
+        contextVersion: c.contextVersion,
+        types: Object.fromEntries(
+          c.syncStatus().map((s) => [
+            shortType(s.typeUrl),
+            {
+              lastSentVersion: s.lastSentVersion ?? '',
+              lastSentNonce: s.lastSentNonce ?? '',
+              lastAckedVersion: s.lastAckedVersion ?? '',
+              lastAckedNonce: s.lastAckedNonce ?? '',
+              synced: s.synced,
+              ...(s.lastNack ? { lastNack: s.lastNack } : {}),
+            },
+          ]),
+        ),
+      }));
   }
 
   private configz(): unknown {

@@ -178,6 +178,15 @@ export class Connection {
     return this.drained();
   }
 
+  /** What this proxy subscribes to, per served type (for /debug/config_dump). */
+  subscriptions(): { type: TypeUrl; wildcard: boolean; names: readonly string[] }[] {
+    return PUSH_ORDER.filter((t) => this.stream.state(t)).map((t) => ({
+      type: t,
+      wildcard: this.stream.state(t)!.wildcard,
+      names: this.stream.state(t)!.subscribedNames(),
+    }));
+  }
+
   /** Per type sync state for /debug/syncz. */
   syncStatus(): TypeSyncStatus[] {
     return this.stream.status();

@@ -114,6 +114,14 @@ describe('ADS server', () => {
     const sync = (pilot as unknown as { syncz(): { types: Record<string, { synced: boolean }> }[] }).syncz();
     expect(sync[0]!.types['cds']!.synced).toBe(true);
     expect(sync[0]!.types['rds']!.synced).toBe(true);
+    // /debug/config_dump?proxyID=...: what the proxy holds, as Envoy JSON.
+    const dump = (
+      pilot as unknown as { configDump(id: string): Record<string, { '@type': string; name?: string }[]> }
+    ).configDump('sidecar~10.0.9.9~productpage.default~default.svc.cluster.local');
+    expect(dump['lds']!.map((l) => l.name)).toContain('virtualOutbound');
+    expect(dump['cds']![0]!['@type']).toBe('type.googleapis.com/envoy.config.cluster.v3.Cluster');
+    expect(dump['rds']!.map((r) => r.name)).toEqual(['9080']);
+    expect(dump['eds']!.length).toBeGreaterThan(0);
     s.end();
   });
 
