@@ -7,7 +7,7 @@ import {
   encodeReadonlyEvent,
   FrameDecoder,
 } from '@strait/dubbo/codec';
-import { frameClass } from './codec.js';
+import { corkedWrite, frameClass } from './codec.js';
 
 export interface DownstreamHandler {
   /** A call (one-way or two-way request, not an event). The frame is ours to rewrite and forward. */
@@ -64,7 +64,8 @@ export class DubboDownstream {
   }
 
   write(frame: Uint8Array): void {
-    if (!this.socket.destroyed) this.socket.write(frame);
+    if (this.socket.destroyed) return;
+    corkedWrite(this.socket, frame);
   }
 
   begin(): void {

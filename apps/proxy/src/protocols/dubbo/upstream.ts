@@ -13,7 +13,7 @@ import {
   writeRequestId,
 } from '@strait/dubbo/codec';
 import type { ClusterStats, PoolLike } from '../../upstream/cluster.js';
-import { frameClass } from './codec.js';
+import { corkedWrite, frameClass } from './codec.js';
 
 export type UpstreamFailure = 'connect-failure' | 'reset' | 'overflow';
 
@@ -133,7 +133,7 @@ class UpstreamConnection {
 
   private write(b: Uint8Array): void {
     this.lastWrite = Date.now();
-    this.socket.write(b);
+    corkedWrite(this.socket, b);
   }
 
   private tick(): void {
