@@ -44,6 +44,8 @@ export interface ClusterApplierOptions {
   onClusterActive(name: string): void;
   /** Bound on cached assignments (one per EDS service name). */
   maxAssignments?: number;
+  /** The bootstrap node's locality: a registry cluster's cell defaults to it (the proxy's own cell). */
+  nodeLocality?: { region: string; zone: string; subZone: string };
 }
 
 export class ClusterApplier {
@@ -347,9 +349,9 @@ export class ClusterApplier {
         labels: { ...(rc.labels ?? {}) },
         defaultPort: rc.defaultPort,
         cells: {
-          localRegion: cells?.localRegion ?? '',
-          localZone: cells?.localZone ?? '',
-          localSubZone: cells?.localSubZone ?? '',
+          localRegion: cells?.localRegion || (this.opts.nodeLocality?.region ?? ''),
+          localZone: cells?.localZone || (this.opts.nodeLocality?.zone ?? ''),
+          localSubZone: cells?.localSubZone || (this.opts.nodeLocality?.subZone ?? ''),
           regionLabel: cells?.regionLabel ?? '',
           zoneLabel: cells?.zoneLabel ?? '',
           subZoneLabel: cells?.subZoneLabel ?? '',

@@ -7,6 +7,7 @@
 import type { Instance, Registry, Watch, WatchEvent } from '@strait/registry';
 import type { HealthStatusName, HostModel, LoadAssignmentModel, LocalityModel } from '../model/endpoint.js';
 import type { Scope, StatsStore } from '../stats/store.js';
+import { Backoff } from './backoff.js';
 import { REGISTRY_CLUSTER_STATS } from './stats.js';
 
 export interface CellConfig {
@@ -140,31 +141,39 @@ export class RegistryEndpoints {
     return p;
   }
 
+  /**
+   * Keeps one watch open for the service until it is detached: a registry that cannot be opened or a
+   * watch that ends (registry restarted, connection lost for good) is retried with jittered backoff.
+   * The endpoints held stay in use meanwhile (a registry going away must not empty a healthy cluster);
+   * the next snapshot replaces them.
+   */
   private async run(w: ServiceWatch, registryName: string, service: string): Promise<void> {
-    let registry: Registry;
-    try {
-      registry = await this.registry(registryName);
-    } catch (err) {
-      this.stats.open_failures.inc();
-      this.opened.delete(registryName);
-      this.opts.log(
-        `strait-proxy: registry "${registryName}": ${(err as Error).message} [PROXY_ERR_REGISTRY]`,
-      );
-      return;
-    }
-    if (w.closed) return;
-    const watch = registry.watch(service);
-    w.watch = watch;
-    try {
-      for await (const ev of watch) {
-        if (w.closed) break;
-        this.onEvent(w, ev);
-      }
-    } catch (err) {
-      if (!w.closed)
+    const backoff = new Backoff({ baseMs: 500, maxMs: 30_000 });
+    while (!w.closed) {
+      try {
+        const registry = await this.registry(registryName);
+        if (w.closed) return;
+        const watch = registry.watch(service);
+        w.watch = watch;
+        for await (const ev of watch) {
+          if (w.closed) break;
+          backoff.reset();
+          this.onEvent(w, ev);
+        }
+        if (w.closed) return;
+        this.opts.log(`strait-proxy: registry watch ${w.key} ended; reopening [PROXY_ERR_REGISTRY]`);
+      } catch (err) {
+        if (w.closed) return;
+        this.stats.open_failures.inc();
+        this.opened.delete(registryName);
         this.opts.log(
           `strait-proxy: registry watch ${w.key}: ${(err as Error).message} [PROXY_ERR_REGISTRY]`,
         );
+      }
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, backoff.next());
+        t.unref();
+      });
     }
   }
 

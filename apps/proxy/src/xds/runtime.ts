@@ -57,6 +57,11 @@ export class XdsRuntime {
       targets,
       warmingTimeoutMs: timeout,
       registry: this.registry,
+      nodeLocality: {
+        region: node.locality?.region ?? '',
+        zone: node.locality?.zone ?? '',
+        subZone: node.locality?.subZone ?? '',
+      },
       onEdsNames: (names) => this.client.setNames(TypeUrl.ClusterLoadAssignment, names),
       onClusterActive: (name) => {
         this.routes.clusterActive(name);
