@@ -31,6 +31,7 @@ export interface DownstreamExchange {
   /** `mayHaveTrailers` keeps an HTTP/2 stream open after the last DATA frame for trailers. */
   respond(status: number, headers: Headers, endStream: boolean, mayHaveTrailers: boolean): void;
   write(chunk: Buffer): boolean;
+  /** One-shot: called once the next time the write buffer drains (after write returned false). */
   onDrain(cb: () => void): void;
   end(trailers?: Headers): void;
   reset(): void;
@@ -52,6 +53,7 @@ export interface UpstreamEvents {
 
 export interface UpstreamStream {
   write(chunk: Buffer): boolean;
+  /** One-shot, as DownstreamExchange.onDrain. */
   onDrain(cb: () => void): void;
   end(trailers?: Headers): void;
   /** Reset by the proxy (timeout, downstream gone). */

@@ -127,6 +127,8 @@ class Forwarding {
   private readonly hash: number | undefined;
   private releaseAttempt: (() => void) | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
+  private upstreamBlocked = false;
+  private downstreamBlocked = false;
 
   constructor(
     private readonly cm: ClusterManager,
@@ -165,9 +167,15 @@ class Forwarding {
           this.chunks.length = 0;
         } else this.chunks.push(c);
       }
-      if (this.current && !this.current.write(c)) {
+      const cur = this.current;
+      if (cur && !cur.write(c) && !this.upstreamBlocked) {
+        // One drain wait at a time, whatever the number of chunks already in flight.
+        this.upstreamBlocked = true;
         ex.pause();
-        this.current.onDrain(() => ex.resume());
+        cur.onDrain(() => {
+          this.upstreamBlocked = false;
+          ex.resume();
+        });
       }
     });
     ex.onEnd((trailers) => {
@@ -287,9 +295,13 @@ class Forwarding {
       onData: (c) => {
         if (!isCurrent() || !this.responseStarted) return;
         this.touch();
-        if (!req.ex.write(c)) {
+        if (!req.ex.write(c) && !this.downstreamBlocked) {
+          this.downstreamBlocked = true;
           us.pause();
-          req.ex.onDrain(() => us.resume());
+          req.ex.onDrain(() => {
+            this.downstreamBlocked = false;
+            us.resume();
+          });
         }
       },
       onTrailers: (t) => {
@@ -343,6 +355,11 @@ class Forwarding {
       },
     });
     this.current = us;
+    if (this.upstreamBlocked) {
+      // The previous attempt's drain will never come: read the downstream again.
+      this.upstreamBlocked = false;
+      req.ex.resume();
+    }
     for (const c of this.chunks) us.write(c);
     if (this.downstreamEnded) {
       us.end(this.requestTrailers);

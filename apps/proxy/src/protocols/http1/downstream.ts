@@ -82,7 +82,7 @@ export class Http1Downstream implements DownstreamExchange {
     return this.res.write(chunk);
   }
   onDrain(cb: () => void): void {
-    this.res.on('drain', cb);
+    this.res.once('drain', cb);
   }
   end(trailers?: Headers): void {
     if (trailers && Object.keys(trailers).length > 0 && !this.res.hasHeader('content-length')) {

@@ -88,7 +88,9 @@ export class Http1Pool implements ConnectionPool {
         ev.onConnected();
       }
     });
+    let response: http.IncomingMessage | undefined;
     req.on('response', (res) => {
+      response = res;
       ev.onHeaders(res.statusCode ?? 502, cleanHeaders(res.headers), false);
       res.on('data', (c: Buffer) => ev.onData(c));
       res.on('end', () =>
@@ -106,14 +108,14 @@ export class Http1Pool implements ConnectionPool {
     });
     return {
       write: (chunk) => req.write(chunk),
-      onDrain: (cb) => req.on('drain', cb),
+      onDrain: (cb) => req.once('drain', cb),
       end: () => req.end(),
       abort: () => {
         done = true;
         req.destroy();
       },
-      pause: () => req.socket?.pause(),
-      resume: () => req.socket?.resume(),
+      pause: () => response?.pause(),
+      resume: () => response?.resume(),
     };
   }
 

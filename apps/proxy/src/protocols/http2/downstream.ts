@@ -101,7 +101,7 @@ export class Http2Downstream implements DownstreamExchange {
     return this.stream.write(chunk);
   }
   onDrain(cb: () => void): void {
-    this.stream.on('drain', cb);
+    this.stream.once('drain', cb);
   }
   end(trailers?: Headers): void {
     this.ended = true;

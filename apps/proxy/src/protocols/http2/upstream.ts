@@ -126,7 +126,7 @@ export class Http2Pool implements ConnectionPool {
     });
     return {
       write: (chunk) => stream.write(chunk),
-      onDrain: (cb) => stream.on('drain', cb),
+      onDrain: (cb) => stream.once('drain', cb),
       end: (trailers) => {
         if (trailers && Object.keys(trailers).length > 0) {
           stream.end();
