@@ -370,7 +370,7 @@ export class DubboProxyFilter implements NetworkFilterInstance, DownstreamHandle
     const frame = r.frame;
     const outcome = responseOutcome(frame);
     if (cluster && host) {
-      cluster.reportOutcome(host, { status: outcome === 'error' ? 503 : 200 });
+      cluster.reportOutcome(host, { status: outcome === 'error' ? httpLikeStatus(frame[3] ?? 0) : 200 });
       if (outcome === 'error') host.rqError++;
       else host.rqSuccess++;
     }
@@ -477,6 +477,21 @@ export class DubboProxyFilter implements NetworkFilterInstance, DownstreamHandle
       call.route.frame.length,
       respBytes,
     );
+  }
+}
+
+/** Dubbo statuses as the HTTP class outlier detection counts: provider-side failures are 5xx. */
+function httpLikeStatus(status: number): number {
+  switch (status) {
+    case Status.SERVER_TIMEOUT:
+    case Status.SERVER_ERROR:
+    case Status.SERVER_THREADPOOL_EXHAUSTED_ERROR:
+    case Status.SERVICE_NOT_FOUND:
+    case Status.BAD_RESPONSE:
+    case Status.CHANNEL_INACTIVE:
+      return 503;
+    default:
+      return 400;
   }
 }
 

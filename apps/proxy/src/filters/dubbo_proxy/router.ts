@@ -18,6 +18,19 @@ function attachment(route: RequestRoute, name: string): string | undefined {
   return typeof v === 'string' ? v : String(v);
 }
 
+/**
+ * Header matchers carry lower-cased names (HTTP rules) but attachment keys are case-sensitive Java map
+ * keys ("X-Canary"): exact key first, then a case-insensitive scan only on a miss.
+ */
+function attachmentForMatcher(route: RequestRoute, lowerName: string): string | undefined {
+  const v = attachment(route, lowerName);
+  if (v !== undefined) return v;
+  for (const k of Object.keys(route.attachments)) {
+    if (k.length === lowerName.length && k.toLowerCase() === lowerName) return attachment(route, k);
+  }
+  return undefined;
+}
+
 export function selectRouteConfig(
   configs: readonly DubboRouteConfigModel[],
   route: RequestRoute,
@@ -47,7 +60,7 @@ function routeMatches(r: DubboRouteModel, call: CallInfo): boolean {
 }
 
 function headerMatches(m: HeaderMatchModel, route: RequestRoute): boolean {
-  let value = attachment(route, m.name);
+  let value = attachmentForMatcher(route, m.name);
   if (value === undefined && m.treatMissingAsEmpty) value = '';
   let ok: boolean;
   if (m.present !== undefined) ok = (value !== undefined) === m.present;

@@ -142,3 +142,32 @@ describe('dubbo_proxy: a provider READONLY (graceful shutdown) loses no call', (
     expect(await stat(proxy, 'dubbo.outbound_dubbo.upstream_readonly')).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('dubbo_proxy on SIGTERM (drainAndShutdown)', () => {
+  it('sends READONLY, answers every in-flight call, and shuts down once connections are gone', async () => {
+    const p = await demoProvider('p');
+    const proxy = await startProxy(dubboBootstrap(ALL_TO('svc'), dubboCluster('svc', [p.port])), {
+      drainTimeMs: 5000,
+    });
+    const consumer = new DubboConsumer({
+      providers: [{ host: '127.0.0.1', port: proxy.listenerPort('dubbo')! }],
+      timeoutMs: 5000,
+    });
+    try {
+      await consumer.invoke(slowCall(1));
+      const inflight = Array.from({ length: 20 }, (_, i) => consumer.invoke(slowCall(200 + i * 5)));
+      await new Promise((r) => setTimeout(r, 50));
+      const t0 = Date.now();
+      const done = proxy.drainAndShutdown();
+      const results = await Promise.all(inflight);
+      expect(results).toHaveLength(20);
+      await done;
+      // Well before the 5 s window: the consumer closed its read-only connection once answered.
+      expect(Date.now() - t0).toBeLessThan(3000);
+    } finally {
+      consumer.close();
+      await proxy.shutdown();
+      await p.provider.close({ drainTimeoutMs: 200 });
+    }
+  });
+});

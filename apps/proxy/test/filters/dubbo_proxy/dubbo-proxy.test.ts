@@ -15,7 +15,7 @@ import {
   type TestProvider,
   until,
 } from '../../helpers/dubbo.js';
-import { startProxy } from '../../helpers/harness.js';
+import { adminGet, startProxy } from '../../helpers/harness.js';
 
 const ROUTES = `
 - name: demo
@@ -90,6 +90,10 @@ describe('dubbo_proxy: routing, multiplexing, heartbeats, timeouts, hostile inpu
     );
     expect(await consumer.invoke(call('sayHello', ['a'], { attachments: { 'x-canary': 'no' } }))).toBe(
       'v1: hello a',
+    );
+    // Attachment keys are case-sensitive Java map keys; header matcher names are lower-cased.
+    expect(await consumer.invoke(call('sayHello', ['a'], { attachments: { 'X-Canary': 'true' } }))).toBe(
+      'v2: hello a',
     );
   });
 
@@ -197,6 +201,18 @@ describe('dubbo_proxy: routing, multiplexing, heartbeats, timeouts, hostile inpu
     await consumer.invoke(call('notify', ['x'], { oneWay: true }));
     await until(() => v1.oneway === before + 1);
     expect(await stat(proxy, 'dubbo.outbound_dubbo.request_oneway')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('records Istio request metrics with request_protocol="dubbo" and per-route stats', async () => {
+    const prom = (await adminGet(proxy, '/stats/prometheus')).body;
+    const line = prom
+      .split('\n')
+      .find((l) => l.startsWith('istio_requests_total{') && l.includes('request_protocol="dubbo"'));
+    expect(line).toBeDefined();
+    expect(line).toContain('reporter="source"');
+    expect(line).toContain(`destination_service="${DEMO}"`);
+    expect(await stat(proxy, 'dubbo.outbound_dubbo.route.v2.request')).toBeGreaterThan(0);
+    expect(await stat(proxy, 'dubbo.outbound_dubbo.route.v1.response_success')).toBeGreaterThan(0);
   });
 
   it('closes connections with a bad magic or a bogus length cleanly, and counts them', async () => {
