@@ -40,6 +40,11 @@ export interface RemoteRegistryOptions {
   readonly callTimeoutMs?: number;
   /** Longest wait between watch-stream reconnect attempts. Default 2 s. */
   readonly maxReconnectDelayMs?: number;
+  /**
+   * Extra gRPC channel arguments. For example `{ 'grpc.use_local_subchannel_pool': 1 }` gives this
+   * client its own connection instead of sharing one with other clients of the same target in-process.
+   */
+  readonly channelOptions?: grpc.ChannelOptions;
 }
 
 interface HeldLease {
@@ -95,6 +100,7 @@ export class RemoteRegistry implements Registry {
       // Reconnect quickly after a server restart; the default backoff grows to two minutes.
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 2_000,
+      ...options.channelOptions,
     });
     this.sessionTtlMs = options.sessionTtlMs ?? 10_000;
     this.defaultTtlMs = options.defaultTtlMs ?? 10_000;
