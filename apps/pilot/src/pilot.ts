@@ -82,6 +82,7 @@ export class Pilot {
   private grpcServer: grpc.Server | undefined;
   private httpServer: HttpServer | undefined;
   private started = false;
+  private closing = false;
   /** Bound addresses, known after start(). */
   xdsAddress = '';
   httpAddress = '';
@@ -137,6 +138,7 @@ export class Pilot {
 
   /** Replaces static config (embedding without a directory) and pushes. */
   setConfig(objects: readonly ConfigObject[]): void {
+    if (this.closing) throw new PilotError('PILOT_ERR_CLOSED', 'setConfig after close()');
     const prev = this.sourceStates.get('static');
     this.setSourceState('static', {
       ...this.configState,
@@ -155,6 +157,7 @@ export class Pilot {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     this.debouncer.close();
     this.configSource?.close();
     await this.kubeSource?.close();

@@ -4,7 +4,7 @@ import type { TrafficPolicy } from '@strait/config';
 import { envoy } from '@strait/xds';
 import type { ProxyInfo } from '../model/proxy.js';
 import type { PushContext } from '../model/push-context.js';
-import { isHttpProtocol, type Service, type ServicePort } from '../model/service.js';
+import type { Service, ServicePort } from '../model/service.js';
 import { HTTP_PROTOCOL_OPTIONS, pack } from './any.js';
 import { duration, toDuration } from './duration.js';
 import { inboundServices } from './inbound.js';
@@ -201,8 +201,4 @@ export function buildSidecarClusters(ctx: PushContext, proxy: ProxyInfo): Cluste
     if (!out.some((c) => c.name === name)) out.push(staticCluster(name, '127.0.0.1', targetPort));
   }
   return out;
-}
-
-export function isHttpPort(port: ServicePort): boolean {
-  return isHttpProtocol(port.protocol);
 }

@@ -16,7 +16,6 @@ import { buildOutboundCluster } from './clusters.js';
 import { duration, fractionalPercent } from './duration.js';
 import { clusterName } from './names.js';
 
-type R = typeof envoy.config.route.v3;
 export type Route = envoy.config.route.v3.Route.$Properties;
 export type RouteMatch = envoy.config.route.v3.RouteMatch.$Properties;
 export type VirtualHost = envoy.config.route.v3.VirtualHost.$Properties;
@@ -382,5 +381,3 @@ export function virtualHostFor(
 ): VirtualHost {
   return { name: `${service.hostname}:${port.number}`, domains, routes };
 }
-
-export type { R };

@@ -67,6 +67,7 @@ export class Connection {
   /** Per type: when the last response was written, for /debug/adsz. */
   private readonly sentAt = new Map<string, Date>();
   private pushes = 0;
+  private warnedEds = false;
   /** SotW EDS: the version of each ClusterLoadAssignment last sent (bounded by the subscription limit). */
   private readonly sentEds = new Map<string, string>();
 
@@ -231,7 +232,18 @@ export class Connection {
 
   private snapshot(type: TypeUrl, only?: readonly string[]): ResourceSnapshot {
     const state = this.stream.state(type)!;
-    if (type === EDS && !this.deps.servesEds) return new Map();
+    if (type === EDS && !this.deps.servesEds) {
+      // scale-out: proxies read endpoints from the registry; an EDS subscription gets an empty answer.
+      if (!this.warnedEds) {
+        this.warnedEds = true;
+        this.deps.log.warn('EDS requested but not served', {
+          conn: this.id,
+          proxy: this.proxy?.id,
+          code: 'PILOT_ERR_TYPE_NOT_SERVED',
+        });
+      }
+      return new Map();
+    }
     return this.deps.generators.generate(this.ctx, this.proxy!, type, {
       wildcard: state.wildcard,
       names: only ?? state.subscribedNames(),
