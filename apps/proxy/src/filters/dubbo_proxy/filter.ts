@@ -117,6 +117,10 @@ export class DubboProxyFilter implements NetworkFilterInstance, DownstreamHandle
   }
 
   event(_conn: DubboDownstream, kind: string): void {
+    if (kind === 'response') {
+      this.stats.request_invalid_type.inc();
+      return;
+    }
     this.stats.request.inc();
     this.stats.request_event.inc();
     if (kind === 'heartbeat-request') {

@@ -8,6 +8,7 @@ export const DUBBO_PROXY_STATS = {
   request_twoway: counter('Two-way calls'),
   request_oneway: counter('One-way calls'),
   request_event: counter('Event frames from downstreams (heartbeats, READONLY)'),
+  request_invalid_type: counter('Downstream frames that are responses, not requests (dropped)'),
   request_decoding_error: counter(
     'Downstream frames that broke framing or did not decode; connection closed',
   ),

@@ -14,7 +14,7 @@ export interface DownstreamHandler {
   call(conn: DubboDownstream, frame: Buffer): void;
   /** Bad magic, a length over the limit, or an undecodable event: the connection is being closed. */
   protocolError(conn: DubboDownstream, err: unknown): void;
-  /** Heartbeats and other events the peer sent (answered or ignored here). */
+  /** Events the peer sent (heartbeats answered here), or "response" for a stray response frame (dropped). */
   event(conn: DubboDownstream, kind: string): void;
   closed(conn: DubboDownstream): void;
 }
@@ -131,7 +131,11 @@ export class DubboDownstream {
       this.handler.call(this, frame);
       return;
     }
-    if (cls === 'response') return; // we never send calls downstream; nothing to match it to
+    if (cls === 'response') {
+      // We never send calls downstream: nothing to match it to.
+      this.handler.event(this, 'response');
+      return;
+    }
     let kind: string;
     let id: bigint;
     try {
