@@ -8,6 +8,7 @@
 //   connectTimeoutMs  bound on the first connect (default 10000)
 //   opTimeoutMs       bound on each call (default = sessionTimeoutMs)
 //   maxWatchedServices bound on concurrently watched services (default 4096)
+//   maxMappings       bound on interfaces indexed from /<root>/mapping (default 100000; application layout)
 import { RegistryError } from '../../errors.js';
 
 export type Layout = 'interface' | 'application';
@@ -23,6 +24,7 @@ export interface ZooKeeperOptions {
   readonly connectTimeoutMs: number;
   readonly opTimeoutMs: number;
   readonly maxWatchedServices: number;
+  readonly maxMappings: number;
 }
 
 const KNOWN = new Set([
@@ -33,6 +35,7 @@ const KNOWN = new Set([
   'connectTimeoutMs',
   'opTimeoutMs',
   'maxWatchedServices',
+  'maxMappings',
 ]);
 
 function bad(url: URL, why: string): never {
@@ -83,5 +86,6 @@ export function parseZooKeeperUrl(url: URL): ZooKeeperOptions {
     connectTimeoutMs: intParam(url, 'connectTimeoutMs', 10_000, 100, 600_000),
     opTimeoutMs: intParam(url, 'opTimeoutMs', sessionTimeoutMs, 100, 600_000),
     maxWatchedServices: intParam(url, 'maxWatchedServices', 4096, 1, 1_000_000),
+    maxMappings: intParam(url, 'maxMappings', 100_000, 1, 10_000_000),
   };
 }

@@ -28,7 +28,8 @@ import {
 } from './client.js';
 import type { ZooKeeperOptions } from './config.js';
 import { type LayoutCodec, layoutCodec } from './layout.js';
-import { byId, readChildren, ServiceView, sortById } from './service-view.js';
+import { MappingIndex } from './mapping-index.js';
+import { byId, type Enricher, readChildren, ServiceView, sortById } from './service-view.js';
 import { ZkMetrics } from './stats.js';
 
 interface Held {
@@ -52,6 +53,8 @@ export class ZooKeeperRegistry implements Registry {
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly knownDirs = new Set<string>();
   private closed = false;
+  /** Application layout only: interface sets per application, from the mapping (created on first use). */
+  private mappingIndex: MappingIndex | undefined;
 
   private constructor(
     private readonly conn: ZkConnection,
@@ -80,6 +83,33 @@ export class ZooKeeperRegistry implements Registry {
       ...(session ? { session } : {}),
     });
     return new ZooKeeperRegistry(conn, options);
+  }
+
+  /**
+   * Application layout: fills `interfaces` of instances that do not list them (Dubbo's own records)
+   * from the service-name mapping, as Dubbo means it: every instance of an application serves the
+   * interfaces mapped to that application.
+   */
+  private enricher(): Enricher | undefined {
+    if (this.layout.kind !== 'application') return undefined;
+    this.mappingIndex ??= new MappingIndex(
+      () => this.conn,
+      this.layout.mappingDir,
+      this.options.maxMappings,
+      this.metrics,
+      (apps) => {
+        for (const app of apps) this.views.get(app)?.trigger();
+      },
+    );
+    const index = this.mappingIndex;
+    return {
+      ready: () => index.ready(),
+      apply: (inst) => {
+        if (inst.interfaces.length > 0) return inst;
+        const interfaces = index.interfacesOf(inst.service);
+        return interfaces.length > 0 ? { ...inst, interfaces } : inst;
+      },
+    };
   }
 
   /** The underlying connection (tests use it to expire the session from outside). */
@@ -224,8 +254,10 @@ export class ZooKeeperRegistry implements Registry {
     if (service === '' || service.includes('/')) return [];
     try {
       const cache = this.views.get(service)?.cache;
+      const enrich = this.enricher();
+      await enrich?.ready();
       const { children } = await readChildren(this.conn, this.layout, service, cache, this.metrics);
-      return sortById(byId(children).values());
+      return sortById(byId(children, enrich).values());
     } catch (err) {
       throw toRegistryError(err, `list ${service}`);
     }
@@ -281,7 +313,7 @@ export class ZooKeeperRegistry implements Registry {
         );
         return ch;
       }
-      view = new ServiceView(service, () => this.conn, this.layout, this.metrics);
+      view = new ServiceView(service, () => this.conn, this.layout, this.metrics, this.enricher());
       this.views.set(service, view);
       this.metrics.set('zk_watched_services', this.views.size);
     }
@@ -320,6 +352,7 @@ export class ZooKeeperRegistry implements Registry {
         // Left for the next session event; the watcher resync below still reports the truth.
       }
     }
+    this.mappingIndex?.resync();
     for (const v of this.views.values()) v.trigger('session-lost');
   }
 
@@ -363,6 +396,7 @@ export class ZooKeeperRegistry implements Registry {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.mappingIndex?.dispose();
     for (const v of [...this.views.values()]) v.closeAll();
     this.views.clear();
     this.metrics.set('zk_watched_services', 0);

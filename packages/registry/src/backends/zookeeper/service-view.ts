@@ -81,14 +81,26 @@ export async function readChildren(
 }
 
 /** Collapses children to one instance per id (the newest node wins while a replacement is in flight). */
-export function byId(children: ReadonlyMap<string, Child>): Map<string, Instance> {
+export function byId(children: ReadonlyMap<string, Child>, enrich?: Enricher): Map<string, Instance> {
   const best = new Map<string, Child>();
   for (const c of children.values()) {
     if (!c.instance) continue;
     const prev = best.get(c.instance.id);
     if (!prev || c.czxid > prev.czxid) best.set(c.instance.id, c);
   }
-  return new Map([...best].map(([id, c]) => [id, c.instance as Instance]));
+  return new Map(
+    [...best].map(([id, c]) => {
+      const inst = c.instance as Instance;
+      return [id, enrich ? enrich.apply(inst) : inst];
+    }),
+  );
+}
+
+/** Completes instances after decoding (application layout: interfaces from the mapping index). */
+export interface Enricher {
+  /** Resolves when the data `apply` uses has been loaded once. */
+  ready(): Promise<void>;
+  apply(inst: Instance): Instance;
 }
 
 export class ServiceView {
@@ -117,6 +129,7 @@ export class ServiceView {
     private readonly conn: () => ZkConnection,
     private readonly layout: LayoutCodec,
     private readonly metrics: ZkMetrics,
+    private readonly enrich?: Enricher,
   ) {}
 
   get channelCount(): number {
@@ -228,6 +241,7 @@ export class ServiceView {
     let children: Map<string, Child>;
     let stat: NodeStat | undefined;
     try {
+      await this.enrich?.ready();
       ({ children, stat } = await readChildren(conn, this.layout, this.service, cache, this.metrics, {
         children: this.childrenWatcher,
         data: (name) => this.dataWatcher(name) as Watcher,
@@ -248,7 +262,7 @@ export class ServiceView {
     this.metrics.inc('zk_cached_nodes', children.size - this.children.size);
     this.children = children;
 
-    const next = byId(children);
+    const next = byId(children, this.enrich);
     const added: Instance[] = [];
     const updated: Instance[] = [];
     const removed: string[] = [];

@@ -24,6 +24,10 @@ export const ZK_METRIC_NAMES = [
   'zk_watch_rejections',
   /** Decoded child nodes cached across all watched services (gauge). */
   'zk_cached_nodes',
+  /** Interfaces in the watched service-name mapping index (gauge; application layout). */
+  'zk_mapping_entries',
+  /** Mapping passes that saw more interfaces than maxMappings and indexed only the first ones. */
+  'zk_mapping_truncations',
   /** Registrations this client holds and will restore after a session expiry (gauge). */
   'zk_registrations_held',
 ] as const;

@@ -83,13 +83,37 @@ describe('reading nodes Dubbo 3.3.4 wrote (committed fixture, loaded into a real
   });
 
   it('lists the application-level instance and resolves the interface → application mapping', async () => {
-    const r = await open('&layout=application');
+    const r = await open('layout=application');
     const [inst] = await r.list('demo-provider');
     expect(inst).toMatchObject({ service: 'demo-provider', port: fixture.dubboPort, protocol: 'dubbo' });
     expect(inst?.id).toBe(`${inst?.address}:${fixture.dubboPort}`);
     expect(inst?.metadata['dubbo.metadata.storage-type']).toBe('local');
+    // Dubbo's instance record lists no interfaces; the mapping says which ones the application serves.
+    expect(inst?.interfaces).toEqual([DEMO, GREETING]);
     expect(await r.applications(DEMO)).toEqual(['demo-provider']);
     expect(await r.applications('no.such.Service')).toEqual([]);
+  });
+
+  it('turns a mapping change into an updated delta for watchers of the application', async () => {
+    const r = await open('layout=application');
+    const c = new WatchCursor(r.watch('demo-provider'));
+    await c.until((x) => x.state.size === 1, 10_000, 'snapshot');
+    const id = [...c.state.keys()][0] as string;
+    expect(c.state.get(id)?.interfaces).toEqual([DEMO, GREETING]);
+    // What a Dubbo 3 provider does when it starts exporting one more interface.
+    const w = await raw();
+    await w.create(
+      '/dubbo/mapping/io.strait.interop.NewService',
+      Buffer.from('other-app,demo-provider'),
+      'persistent',
+    );
+    await c.until((x) => x.state.get(id)?.interfaces.length === 3, 10_000, 'interfaces updated');
+    expect(c.events.at(-1)).toMatchObject({ type: 'delta', added: [], removed: [] });
+    expect(await r.applications('io.strait.interop.NewService')).toEqual(['demo-provider', 'other-app']);
+    expect(r.metrics.snapshot()['zk_mapping_entries']).toBe(3);
+    await w.remove('/dubbo/mapping/io.strait.interop.NewService');
+    await c.until((x) => x.state.get(id)?.interfaces.length === 2, 10_000, 'interfaces back');
+    c.watch.close();
   });
 
   it('watches Dubbo-written and Strait-written providers of one interface side by side', async () => {
@@ -112,7 +136,7 @@ describe('reading nodes Dubbo 3.3.4 wrote (committed fixture, loaded into a real
 
 describe('what Strait writes', () => {
   it('interface layout: an ephemeral /<group>/<interface>/providers/<encoded dubbo URL> under the chroot', async () => {
-    const r = await open('&group=dubbo', '/tenant-a');
+    const r = await open('group=dubbo', '/tenant-a');
     await r.register({
       service: 'com.foo.Svc',
       address: '10.1.1.1',
@@ -134,7 +158,7 @@ describe('what Strait writes', () => {
   });
 
   it('application layout: /services/<app>/<host:port> as Curator ServiceInstance JSON, plus the mapping', async () => {
-    const r = await open('&layout=application', '/tenant-b');
+    const r = await open('layout=application', '/tenant-b');
     await r.register({
       service: 'shop',
       address: '10.1.1.2',
@@ -142,7 +166,7 @@ describe('what Strait writes', () => {
       protocol: 'dubbo',
       interfaces: ['com.foo.A', 'com.foo.B'],
     });
-    const other = await open('&layout=application', '/tenant-b');
+    const other = await open('layout=application', '/tenant-b');
     await other.register({
       service: 'cart',
       address: '10.1.1.3',
@@ -266,7 +290,7 @@ describe('robustness and bounds', () => {
   });
 
   it('refuses watches beyond maxWatchedServices with a coded error', async () => {
-    const r = await open('&maxWatchedServices=1');
+    const r = await open('maxWatchedServices=1');
     const a = new WatchCursor(r.watch('com.foo.One'));
     const b = new WatchCursor(r.watch('com.foo.Two'));
     await b.until((x) => x.ended, 5000, 'refused watch ends');
@@ -306,6 +330,7 @@ describe('robustness and bounds', () => {
       connectTimeoutMs: 10_000,
       opTimeoutMs: 10_000,
       maxWatchedServices: 4096,
+      maxMappings: 100_000,
     });
     expect(parseZooKeeperUrl(new URL('zookeeper://a')).connectString).toBe('a:2181');
   });

@@ -49,6 +49,12 @@ public final class Lookup {
       System.exit(1);
     }
     List<URL> found = registry.lookup(consumer).stream().filter(u -> !"empty".equals(u.getProtocol())).toList();
+    if (found.isEmpty()) {
+      // Diagnostics for the caller: the same lookup without group/version filtering.
+      URL any = URL.valueOf("consumer://127.0.0.1/" + args[1] + "?interface=" + args[1]
+          + "&category=providers&check=false&side=consumer&group=*&version=*").setScopeModel(app);
+      System.err.println("no match; unfiltered lookup: " + registry.lookup(any));
+    }
     for (URL u : found) System.out.println(u.toFullString());
     System.out.println("DONE");
     System.out.flush();
