@@ -1,5 +1,6 @@
 // What every listener and filter instance shares: the cluster manager, named route tables (RDS and
 // inline), stats, Istio metrics, the access log writer and the node identity.
+import type net from 'node:net';
 import type { AccessLogWriter } from './access-log/logger.js';
 import type { NodeModel } from './model/bootstrap.js';
 import type { RouteTableModel } from './model/route.js';
@@ -24,6 +25,9 @@ export class RouteStore {
   }
 }
 
+/** The pre-REDIRECT destination of an intercepted connection (the SO_ORIGINAL_DST addon provides it). */
+export type OriginalDstResolver = (socket: net.Socket) => { address: string; port: number } | undefined;
+
 export interface ProxyContext {
   readonly clusters: ClusterManager;
   readonly routes: RouteStore;
@@ -31,5 +35,7 @@ export interface ProxyContext {
   readonly istio: IstioMetrics;
   readonly accessLog: AccessLogWriter;
   readonly node: NodeModel;
+  /** Unset until the native addon lands: ORIGINAL_DST clusters then have no host (never the proxy itself). */
+  originalDst?: OriginalDstResolver;
   random(): number;
 }

@@ -1,3 +1,5 @@
+import type net from 'node:net';
+
 // The one codec interface every HTTP protocol implements, on both sides. The HTTP connection manager
 // and router only see these types, never node:http or node:http2 objects, so HTTP/1.1 and HTTP/2
 // (and gRPC, which is HTTP/2 with trailers) share one request path.
@@ -20,6 +22,8 @@ export interface DownstreamExchange {
   readonly remoteAddress: string;
   readonly localAddress: string;
   readonly localPort: number;
+  /** The downstream connection (for the original destination of intercepted traffic). */
+  readonly socket: net.Socket | undefined;
   /** Body events; `onEnd` carries request trailers when there were any. */
   onData(cb: (chunk: Buffer) => void): void;
   onEnd(cb: (trailers: Headers | undefined) => void): void;

@@ -411,6 +411,7 @@ export class HttpConnectionManager implements NetworkFilterInstance {
         },
         localReply: (status, body, flags) => localReply(status, body, [...faultFlags, ...flags], clusterName),
         idleTimeoutMs: action.idleTimeoutMs ?? this.config.streamIdleTimeoutMs,
+        ...originalDst(this.ctx, ex.socket),
         done: (r: ForwardResult) =>
           complete(r.status, [...faultFlags, ...r.flags], r.cluster, r.host ? r.host.key : '', r.grpcStatus),
       });
@@ -468,6 +469,16 @@ export class HttpConnectionManager implements NetworkFilterInstance {
       }, decision.delayMs);
     } else afterDelay();
   }
+}
+
+/** The original destination for ORIGINAL_DST clusters, never the accepting socket itself (a loop). */
+function originalDst(
+  ctx: ProxyContext,
+  socket: net.Socket | undefined,
+): { originalDst?: { address: string; port: number } } {
+  const od = socket ? ctx.originalDst?.(socket) : undefined;
+  if (!od || (od.port === socket?.localPort && od.address === socket?.localAddress)) return {};
+  return { originalDst: od };
 }
 
 function mutateRequest(

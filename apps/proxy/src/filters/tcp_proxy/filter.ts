@@ -63,7 +63,12 @@ export class TcpProxy implements NetworkFilterInstance {
   private connect(down: net.Socket, peeked: Buffer, cluster: Cluster, attempt: number): void {
     let host: Host | undefined;
     if (cluster.model.discovery === 'ORIGINAL_DST') {
-      host = this.ctx.clusters.originalDstHost(cluster, down.localAddress ?? '', down.localPort ?? 0);
+      // Never the accepting socket's own address: without the SO_ORIGINAL_DST addon that is a loop.
+      const od = this.ctx.originalDst?.(down);
+      host =
+        od && !(od.port === down.localPort && od.address === down.localAddress)
+          ? this.ctx.clusters.originalDstHost(cluster, od.address, od.port)
+          : undefined;
     } else host = cluster.chooseHost({});
     if (!host || down.destroyed) {
       if (!host) {

@@ -1,6 +1,7 @@
 // HTTP/1.1 downstream codec: node:http's parser and writer behind DownstreamExchange. The server is fed
 // sockets by the listener after protocol sniffing (server.emit('connection') then the peeked bytes).
 import type http from 'node:http';
+import type net from 'node:net';
 import { cleanHeaders, type DownstreamExchange, type Headers, type RequestHead } from '../types.js';
 
 export class Http1Downstream implements DownstreamExchange {
@@ -46,6 +47,9 @@ export class Http1Downstream implements DownstreamExchange {
   }
   get localPort(): number {
     return this.req.socket.localPort ?? 0;
+  }
+  get socket(): net.Socket {
+    return this.req.socket;
   }
   get headersSent(): boolean {
     return this.res.headersSent;

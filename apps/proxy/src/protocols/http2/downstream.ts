@@ -1,6 +1,7 @@
 // HTTP/2 downstream codec over node:http2's core stream API (not the compat layer), so a trailers-only
 // gRPC response goes out as one HEADERS frame with END_STREAM, and trailers follow DATA exactly.
 import http2 from 'node:http2';
+import type net from 'node:net';
 import { cleanHeaders, type DownstreamExchange, type Headers, type RequestHead } from '../types.js';
 
 const {
@@ -59,6 +60,9 @@ export class Http2Downstream implements DownstreamExchange {
   }
   get localPort(): number {
     return this.stream.session?.socket?.localPort ?? 0;
+  }
+  get socket(): net.Socket | undefined {
+    return this.stream.session?.socket as net.Socket | undefined;
   }
   get headersSent(): boolean {
     return this.stream.headersSent;

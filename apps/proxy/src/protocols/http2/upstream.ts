@@ -127,11 +127,8 @@ export class Http2Pool implements ConnectionPool {
     return {
       write: (chunk) => stream.write(chunk),
       onDrain: (cb) => stream.once('drain', cb),
-      end: (trailers) => {
-        if (trailers && Object.keys(trailers).length > 0) {
-          stream.end();
-        } else stream.end();
-      },
+      // Request trailers are not forwarded upstream (rare outside gRPC client streaming; a known gap).
+      end: () => stream.end(),
       abort: () => {
         done = true;
         if (!stream.destroyed) stream.close(NGHTTP2_CANCEL);
