@@ -22,6 +22,11 @@ async function main(): Promise<number> {
     return 0;
   }
   const o = parsed.options;
+  // Handlers go in before anything is printed: a script may signal as soon as it reads the address.
+  const stop = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
   const log = createLogger(o.logLevel);
   const registries = await openRegistries(o.registries);
   const pilot = await Pilot.start({
@@ -52,10 +57,7 @@ async function main(): Promise<number> {
     xds: pilot.xdsAddress,
     http: pilot.httpAddress,
   });
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await stop;
   log.info('shutting down');
   await pilot.close();
   await registries.close();

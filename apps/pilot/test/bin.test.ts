@@ -106,6 +106,43 @@ describe.skipIf(!existsSync(bin))('strait-pilot bin', () => {
     expect(await (await fetch(`http://${http}/debug/adsz`)).json()).toEqual([]);
   });
 
+  it('colocated: serves xDS only on the Unix socket unless --xds-address is given', async () => {
+    const socket = join(dir, 'xds.sock');
+    const p = spawn(
+      process.execPath,
+      [
+        bin,
+        '--config-dir',
+        dir,
+        '--architecture',
+        'colocated',
+        '--xds-unix-socket',
+        socket,
+        '--http-address',
+        '127.0.0.1:0',
+      ],
+      {
+        env: { ...process.env, STRAIT_PILOT_LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no start: ${out}`)), 20_000);
+      p.stdout!.on('data', (b: Buffer) => {
+        out += b.toString();
+        if (out.includes('http listening on')) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+    p.kill('SIGTERM');
+    expect(out).toContain(`xds listening on unix://${socket}`);
+    expect(out).not.toMatch(/xds listening on \d/);
+    expect(await new Promise((r) => p.on('exit', r))).toBe(0);
+  });
+
   it('exits 2 with a clear message on a bad flag', async () => {
     const p = spawn(process.execPath, [bin, '--config-dir', dir, '--architecture', 'mesh'], {
       stdio: ['ignore', 'pipe', 'pipe'],
