@@ -86,7 +86,7 @@ describe('openRegistry', () => {
       ['embedded://a:1,b:2', 'REG_ERR_INVALID_URL', 'one server'],
       ['embedded://host', 'REG_ERR_INVALID_URL', 'port required'],
       ['consul://h:8500', 'REG_ERR_UNKNOWN_SCHEME', 'no backend for "consul://"'],
-      ['kubernetes://', 'REG_ERR_UNKNOWN_SCHEME', 'no backend for "kubernetes://"'],
+      ['nacos://h:8848', 'REG_ERR_UNKNOWN_SCHEME', 'no backend for "nacos://"'],
       ['zookeeper://zk:2181?layout=flat', 'REG_ERR_INVALID_URL', 'layout=flat'],
     ];
     for (const [raw, code, message] of cases) {
