@@ -16,6 +16,9 @@ import type { ApplyTargets } from './context.js';
 import { RegistryEndpoints } from './registry-clusters.js';
 import { type AdsTransport, GrpcAdsTransport, resolveXdsTarget, type XdsTarget } from './transport.js';
 
+/** user_agent_version in the Node the proxy sends (the package version). */
+export const XDS_CLIENT_VERSION = '0.1.0';
+
 export interface XdsOptions {
   /** `--xds-address`: HOST:PORT or unix:///path, replacing the bootstrap's ADS cluster address. */
   xdsAddress?: string;
@@ -94,7 +97,8 @@ export class XdsRuntime {
     this.client = new AdsClient({
       transport: opts.transport ?? new GrpcAdsTransport(target.target),
       variant: target.variant,
-      node,
+      // Envoy identifies itself beside the bootstrap's node (id, cluster, metadata, locality).
+      node: { userAgentName: 'strait-proxy', userAgentVersion: XDS_CLIENT_VERSION, ...node },
       stats: targets.stats,
       log: targets.log,
       ...(opts.backoff ? { backoff: opts.backoff } : {}),

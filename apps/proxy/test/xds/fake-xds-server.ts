@@ -44,6 +44,8 @@ export interface Recorded {
   variant: 'sotw' | 'delta';
   typeUrl: string;
   node?: string;
+  /** The whole Node of a stream's first request (id, cluster, metadata, locality, user agent). */
+  nodeJson?: Record<string, unknown>;
   errorDetail?: string;
   nonce: string;
   versionInfo?: string;
@@ -128,7 +130,15 @@ export class FakeXdsServer {
         stream,
         variant: 'sotw',
         typeUrl: req.typeUrl,
-        ...(req.node?.id ? { node: req.node.id } : {}),
+        ...(req.node?.id
+          ? {
+              node: req.node.id,
+              nodeJson: envoy.config.core.v3.Node.toObject(req.node as envoy.config.core.v3.Node) as Record<
+                string,
+                unknown
+              >,
+            }
+          : {}),
         ...(req.errorDetail?.message ? { errorDetail: req.errorDetail.message } : {}),
         nonce: req.responseNonce,
         versionInfo: req.versionInfo,
@@ -158,7 +168,15 @@ export class FakeXdsServer {
         stream,
         variant: 'delta',
         typeUrl: req.typeUrl,
-        ...(req.node?.id ? { node: req.node.id } : {}),
+        ...(req.node?.id
+          ? {
+              node: req.node.id,
+              nodeJson: envoy.config.core.v3.Node.toObject(req.node as envoy.config.core.v3.Node) as Record<
+                string,
+                unknown
+              >,
+            }
+          : {}),
         ...(req.errorDetail?.message ? { errorDetail: req.errorDetail.message } : {}),
         nonce: req.responseNonce,
         ...(Object.keys(irv).length > 0 ? { initialResourceVersions: { ...irv } } : {}),

@@ -122,6 +122,13 @@ describe.skipIf(!existsSync(PROXY_BIN)).each(['sotw', 'delta'] as const)(
       const first = server.requests.filter((r) => r.stream === 1);
       expect(first[0]!.typeUrl).toBe(TypeUrl.Cluster);
       expect(first[0]!.node).toBe('sidecar~127.0.0.1~client-1.default~default.svc.cluster.local');
+      expect(first.filter((r) => r.node)).toHaveLength(1);
+      expect(first[0]!.nodeJson).toMatchObject({
+        cluster: 'client.default',
+        locality: { region: 'r1', zone: 'z1' },
+        metadata: { fields: { NAMESPACE: { stringValue: 'default' } } },
+        userAgentName: 'strait-proxy',
+      });
       const order = [...new Set(first.map((r) => r.typeUrl))];
       expect(order).toEqual([
         TypeUrl.Cluster,
