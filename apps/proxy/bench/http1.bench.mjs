@@ -3,9 +3,9 @@
 // load generator (fixed concurrency, fixed duration per phase). Writes docs/benchmarks/proxy.md.
 // Usage: pnpm --filter @strait/proxy bench   (env BENCH_SECONDS, BENCH_CONCURRENCY)
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,6 +28,20 @@ function child(args, ready) {
     c.stderr.on('data', onData);
     c.on('exit', (code) => reject(new Error(`child exited ${code}: ${log}`)));
   });
+}
+
+// docs/benchmarks/proxy.md holds several benches' sections between markers; this one owns http1.
+const START = '<!-- http1:start -->';
+const END = '<!-- http1:end -->';
+function withSection(doc, section) {
+  const block = `${START}\n${section}${END}\n`;
+  const i = doc.indexOf(START);
+  const j = doc.indexOf(END);
+  if (i >= 0 && j > i) return doc.slice(0, i) + block + doc.slice(j + END.length + 1);
+  // First run with markers: keep the other benches' sections, drop the old unmarked text.
+  const k = doc.indexOf('<!-- ');
+  const others = k >= 0 ? doc.slice(k) : '';
+  return `# strait-proxy benchmarks\n\n${block}\n${others}`;
 }
 
 const upstreamSrc = `
@@ -119,7 +133,7 @@ try {
   const date = new Date().toISOString().slice(0, 19).replace('T', ' ');
   const row = (r) =>
     `| ${r.label} | ${r.requests} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`;
-  const md = `# strait-proxy benchmark: HTTP/1.1 keep-alive
+  const md = `## HTTP/1.1 keep-alive: direct vs through strait-proxy
 
 Produced by \`pnpm --filter @strait/proxy bench\` (\`apps/proxy/bench/http1.bench.mjs\`). One run measures the
 upstream directly and through the proxy back to back, with the same load generator, so the two rows compare
@@ -128,7 +142,8 @@ third. Each request is a GET answered with a 256-byte body over ${concurrency} k
 ${seconds} s per phase after a short warm-up.
 
 Machine: ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown'}), Node.js ${process.version}, shared with other
-workloads (numbers are indicative, not a controlled lab measurement). Run: ${date} UTC.
+workloads: load average ${loadavg()[0].toFixed(1)} during the run, so the numbers are indicative, not a
+controlled lab measurement. Run: ${date} UTC.
 
 | target | requests | req/s | p50 ms | p99 ms | errors |
 |---|---|---|---|---|---|
@@ -141,7 +156,7 @@ p99 +${(proxied.p99 - direct.p99).toFixed(2)} ms.
 The proxy runs one event loop (Envoy's \`--concurrency 1\`); the route path includes route matching, header
 mutation, Istio request metrics and per-cluster stats on every request.
 `;
-  writeFileSync(out, md);
+  writeFileSync(out, withSection(existsSync(out) ? readFileSync(out, 'utf8') : '', md));
   console.log(`wrote ${out}`);
 } finally {
   proxy.c.kill('SIGKILL');
