@@ -291,7 +291,7 @@ export class StraitProxy {
       out.push(`${n}::default_priority::max_requests::${cb.maxRequests}`);
       out.push(`${n}::default_priority::max_retries::${cb.maxRetries}`);
       out.push(
-        `${n}::added_via_api::${this.applied.dump !== undefined && !this.bootstrap.staticResources?.clusters?.some((x) => x.name === n)}`,
+        `${n}::added_via_api::${!this.bootstrap.staticResources?.clusters?.some((x) => x.name === n)}`,
       );
       for (const h of c.hosts()) {
         const p = `${n}::${h.key}`;
