@@ -54,8 +54,6 @@ export interface ZkConnectionOptions {
   readonly connectTimeoutMs: number;
   /** Per-call bound; a call pending longer (server gone) rejects with REG_ERR_TIMEOUT. */
   readonly opTimeoutMs: number;
-  /** For tests that force expiry: join an existing session instead of creating one. */
-  readonly session?: { readonly id: Buffer; readonly password: Buffer };
 }
 
 export interface ZkConnectionEvents {
@@ -83,7 +81,7 @@ export class ZkConnection extends EventEmitter<ZkConnectionEvents> {
 
   private constructor(private readonly options: ZkConnectionOptions) {
     super();
-    this.client = this.newClient(options.session);
+    this.client = this.newClient();
   }
 
   /** Connects, bounded by connectTimeoutMs; rejects with REG_ERR_UNAVAILABLE. */
@@ -119,18 +117,12 @@ export class ZkConnection extends EventEmitter<ZkConnectionEvents> {
     return this.client.getSessionId().toString('hex');
   }
 
-  /** Credentials of the current session (tests use them to expire it from a second client). */
-  sessionCredentials(): { id: Buffer; password: Buffer } {
-    return { id: this.client.getSessionId(), password: this.client.getSessionPassword() };
-  }
-
-  private newClient(session?: { id: Buffer; password: Buffer }): zookeeper.Client {
+  private newClient(): zookeeper.Client {
     const client = zookeeper.createClient(this.options.connectString, {
       sessionTimeout: this.options.sessionTimeoutMs,
       spinDelay: 200,
       retries: 0,
-      ...(session ? { sessionId: session.id, sessionPassword: session.password } : {}),
-    } as Partial<zookeeper.Option>);
+    });
     client.on('state', (state: zookeeper.State) => {
       if (client !== this.client || this.closed) return;
       if (state === zookeeper.State.SYNC_CONNECTED) {

@@ -23,7 +23,6 @@ import {
   ZK_NO_NODE,
   ZK_NODE_EXISTS,
   ZkConnection,
-  type ZkConnectionOptions,
   zkCode,
 } from './client.js';
 import type { ZooKeeperOptions } from './config.js';
@@ -71,16 +70,12 @@ export class ZooKeeperRegistry implements Registry {
   }
 
   /** Connects (bounded by connectTimeoutMs) and returns a ready registry. */
-  static async connect(
-    options: ZooKeeperOptions,
-    session?: ZkConnectionOptions['session'],
-  ): Promise<ZooKeeperRegistry> {
+  static async connect(options: ZooKeeperOptions): Promise<ZooKeeperRegistry> {
     const conn = await ZkConnection.open({
       connectString: options.connectString,
       sessionTimeoutMs: options.sessionTimeoutMs,
       connectTimeoutMs: options.connectTimeoutMs,
       opTimeoutMs: options.opTimeoutMs,
-      ...(session ? { session } : {}),
     });
     return new ZooKeeperRegistry(conn, options);
   }
@@ -112,7 +107,7 @@ export class ZooKeeperRegistry implements Registry {
     };
   }
 
-  /** The underlying connection (tests use it to expire the session from outside). */
+  /** The underlying connection (session id, state events). */
   get connection(): ZkConnection {
     return this.conn;
   }
