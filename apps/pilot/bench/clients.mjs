@@ -105,6 +105,8 @@ process.on('message', (msg) => {
     messagesSinceMark = 0;
     watching = true;
     process.send({ type: 'watching', id: msg.id });
+  } else if (msg.type === 'count') {
+    process.send({ type: 'counted', id: msg.id, arrivals: arrivals.length });
   } else if (msg.type === 'collect') {
     watching = false;
     process.send({

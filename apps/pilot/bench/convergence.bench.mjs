@@ -80,7 +80,12 @@ async function run(variant) {
       { type: 'change', service, address: `10.250.0.${(Math.floor(c / 2) % 250) + 1}` },
       'changed',
     );
-    await sleep(debounceAfterMs + 700);
+    // Wait until every subscribed proxy has the change (or 10 s pass: a miss shows in "reached").
+    const until = Date.now() + 10_000;
+    await sleep(debounceAfterMs);
+    while (Date.now() < until && (await clientRpc({ type: 'count' }, 'counted')).arrivals < proxies)
+      await sleep(20);
+    await sleep(100); // stragglers: a second response for the same change would show in responses/change
     const got = await clientRpc({ type: 'collect' }, 'collected');
     for (const a of got.arrivals) latencies.push(a - change.at);
     bytes.push(got.bytes);
