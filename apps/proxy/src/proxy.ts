@@ -158,6 +158,9 @@ export class StraitProxy {
     s.state.set(this.state === 'LIVE' ? 0 : this.state === 'DRAINING' ? 1 : 2);
     s.memory_allocated.set(process.memoryUsage().heapUsed);
     s.total_connections.set(this.listeners.all().reduce((n, l) => n + l.connectionCount, 0));
+    s.stats_scope_overflow.set(this.ctx.stats.overflow.value);
+    s.istio_series_overflow.set(this.ctx.istio.overflow.value);
+    s.access_log_dropped.set(this.ctx.accessLog.dropped.value);
   }
 
   /** Starts the xDS client: CDS, then EDS, LDS, RDS (src/xds/runtime.ts). Non-blocking, as Envoy's init. */
