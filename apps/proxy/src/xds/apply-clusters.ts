@@ -5,6 +5,7 @@
 // so a cluster that warms after its assignment arrived still gets it.
 import { ExtensionName, envoy, strait, TypeUrl } from '@strait/xds';
 import type { ResourceError, ResourceUpdate } from '@strait/xds/stream';
+import type { ConfigIssue } from '../errors.js';
 import { type ClusterModel, translateCluster } from '../model/cluster.js';
 import { type LoadAssignmentModel, translateLoadAssignment } from '../model/endpoint.js';
 import type { Scope } from '../stats/store.js';
@@ -274,21 +275,10 @@ export class ClusterApplier {
     this.opts.onEdsNames(names);
   }
 
-  private registryConfig(c: envoy.config.cluster.v3.Cluster):
-    | { ok: true; value: RegistryClusterConfig }
-    | {
-        ok: false;
-        issue: {
-          code:
-            | 'PROXY_ERR_UNKNOWN_TYPE_URL'
-            | 'PROXY_ERR_MISSING_FIELD'
-            | 'PROXY_ERR_UNKNOWN_REFERENCE'
-            | 'PROXY_ERR_INVALID_VALUE';
-          resource: string;
-          path: string;
-          message: string;
-        };
-      } {
+  /** Validates the `strait.clusters.registry` typed config; issues name the field, as translation does. */
+  private registryConfig(
+    c: envoy.config.cluster.v3.Cluster,
+  ): { ok: true; value: RegistryClusterConfig } | { ok: false; issue: ConfigIssue } {
     const resource = `Cluster "${c.name}"`;
     const any = c.clusterType?.typedConfig;
     if (any?.type_url !== TypeUrl.RegistryCluster) {
