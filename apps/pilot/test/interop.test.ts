@@ -41,6 +41,10 @@ metadata: { name: echo, namespace: test }
 spec:
   hosts: [${HOST}]
   http:
+    - name: chaos
+      match: [{ headers: { x-chaos: { exact: abort } } }]
+      fault: { abort: { grpcStatus: RESOURCE_EXHAUSTED, percentage: { value: 100 } } }
+      route: [{ destination: { host: ${HOST}, subset: v1 } }]
     - name: canary
       match: [{ headers: { x-canary: { exact: "yes" } } }]
       route: [{ destination: { host: ${HOST}, subset: v2 } }]
@@ -137,6 +141,13 @@ describe('interop with @grpc/grpc-js-xds', () => {
   it('routes by header match', async () => {
     const counts = await tally(client, 40, { 'x-canary': 'yes' });
     expect(counts.get('b-v2')).toBe(40);
+  });
+
+  it('injects the VirtualService fault (gRPC abort) for matching calls only', async () => {
+    await expect(who(client, { 'x-chaos': 'abort' })).rejects.toMatchObject({
+      code: grpc.status.RESOURCE_EXHAUSTED,
+    });
+    expect(['a-v1', 'b-v2']).toContain(await who(client));
   });
 
   it('shifts traffic when a new VirtualService lands in the config directory', async () => {
