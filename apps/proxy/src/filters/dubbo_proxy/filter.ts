@@ -121,6 +121,10 @@ export class DubboProxyFilter implements NetworkFilterInstance, DownstreamHandle
       this.stats.request_invalid_type.inc();
       return;
     }
+    if (kind === 'paused') {
+      this.stats.downstream_flow_control_paused_reading_total.inc();
+      return;
+    }
     this.stats.request.inc();
     this.stats.request_event.inc();
     if (kind === 'heartbeat-request') {

@@ -39,6 +39,9 @@ export const DUBBO_PROXY_STATS = {
   downstream_cx_total: counter('Downstream connections handled'),
   downstream_cx_active: gauge('Downstream connections open'),
   downstream_cx_readonly_sent: counter('READONLY events sent to downstreams on drain'),
+  downstream_flow_control_paused_reading_total: counter(
+    'Times reading a downstream paused because its answers were not read (4 MiB queued)',
+  ),
   downstream_cx_drain_close: counter('Downstream connections closed idle after READONLY'),
   heartbeat_downstream: counter('Downstream heartbeats answered by the proxy'),
   heartbeat_upstream: counter('Upstream heartbeats answered by the proxy'),

@@ -9,12 +9,18 @@ import {
 } from '@strait/dubbo/codec';
 import { corkedWrite, frameClass } from './codec.js';
 
+/** Bytes queued towards a consumer past which we stop reading its calls until the queue drains. */
+export const WRITE_HIGH_WATER = 4 * 1024 * 1024;
+
 export interface DownstreamHandler {
   /** A call (one-way or two-way request, not an event). The frame is ours to rewrite and forward. */
   call(conn: DubboDownstream, frame: Buffer): void;
   /** Bad magic, a length over the limit, or an undecodable event: the connection is being closed. */
   protocolError(conn: DubboDownstream, err: unknown): void;
-  /** Events the peer sent (heartbeats answered here), or "response" for a stray response frame (dropped). */
+  /**
+   * Events the peer sent (heartbeats answered here), "response" for a stray response frame (dropped), or
+   * "paused" when reading stops for backpressure.
+   */
   event(conn: DubboDownstream, kind: string): void;
   closed(conn: DubboDownstream): void;
 }
@@ -32,6 +38,7 @@ export class DubboDownstream {
   draining = false;
   closedByProxy = false;
   private lastCallAt = Date.now();
+  private readPaused = false;
   private quietTimer: NodeJS.Timeout | undefined;
   private nextEventId = 1n;
 
@@ -66,6 +73,16 @@ export class DubboDownstream {
   write(frame: Uint8Array): void {
     if (this.socket.destroyed) return;
     corkedWrite(this.socket, frame);
+    // A consumer that does not read its answers stops being read from: no new calls pile up behind it.
+    if (!this.readPaused && this.socket.writableLength > WRITE_HIGH_WATER) {
+      this.readPaused = true;
+      this.handler.event(this, 'paused');
+      this.socket.pause();
+      this.socket.once('drain', () => {
+        this.readPaused = false;
+        if (!this.socket.destroyed) this.socket.resume();
+      });
+    }
   }
 
   begin(): void {
