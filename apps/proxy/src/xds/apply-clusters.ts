@@ -9,7 +9,7 @@ import type { ConfigIssue } from '../errors.js';
 import { type ClusterModel, translateCluster } from '../model/cluster.js';
 import { type LoadAssignmentModel, translateLoadAssignment } from '../model/endpoint.js';
 import type { Scope } from '../stats/store.js';
-import { type ApplyTargets, decodeResource, issuesMessage } from './context.js';
+import { type ApplyTargets, decodeResource, issuesMessage, ownBytes } from './context.js';
 import type { RegistryClusterConfig, RegistryEndpoints } from './registry-clusters.js';
 import { WARMING_STATS } from './stats.js';
 import { WarmingSet } from './warming.js';
@@ -91,7 +91,7 @@ export class ClusterApplier {
     const { targets } = this.opts;
     const errors: ResourceError[] = [];
     for (const r of update.updated) {
-      const bytes = r.resource.value ?? new Uint8Array();
+      const bytes = ownBytes(r.resource.value);
       const decoded = decodeResource((b) => ClusterMsg.decode(b), bytes);
       if (!decoded.ok) {
         errors.push({ name: r.name, message: decoded.message });
@@ -157,7 +157,7 @@ export class ClusterApplier {
     const { targets } = this.opts;
     const errors: ResourceError[] = [];
     for (const r of update.updated) {
-      const bytes = r.resource.value ?? new Uint8Array();
+      const bytes = ownBytes(r.resource.value);
       const decoded = decodeResource((b) => ClaMsg.decode(b), bytes);
       if (!decoded.ok) {
         errors.push({ name: r.name, message: decoded.message });

@@ -7,7 +7,7 @@ import { envoy } from '@strait/xds';
 import type { ResourceError, ResourceUpdate } from '@strait/xds/stream';
 import { type ListenerModel, translateListener } from '../model/listener.js';
 import type { Scope } from '../stats/store.js';
-import { type ApplyTargets, decodeResource, issuesMessage } from './context.js';
+import { type ApplyTargets, decodeResource, issuesMessage, ownBytes } from './context.js';
 import type { WARMING_STATS } from './stats.js';
 import { WarmingSet } from './warming.js';
 
@@ -80,7 +80,7 @@ export class ListenerApplier {
     const { targets } = this.opts;
     const errors: ResourceError[] = [];
     for (const r of update.updated) {
-      const bytes = r.resource.value ?? new Uint8Array();
+      const bytes = ownBytes(r.resource.value);
       const decoded = decodeResource((b) => ListenerMsg.decode(b), bytes);
       if (!decoded.ok) {
         errors.push({ name: r.name, message: decoded.message });

@@ -6,7 +6,7 @@ import { envoy } from '@strait/xds';
 import type { ResourceError, ResourceUpdate } from '@strait/xds/stream';
 import { type RouteTableModel, translateRouteConfiguration } from '../model/route.js';
 import type { Scope } from '../stats/store.js';
-import { type ApplyTargets, decodeResource, issuesMessage } from './context.js';
+import { type ApplyTargets, decodeResource, issuesMessage, ownBytes } from './context.js';
 import type { WARMING_STATS } from './stats.js';
 import { WarmingSet } from './warming.js';
 
@@ -45,7 +45,7 @@ export class RouteApplier {
     const { targets } = this.opts;
     const errors: ResourceError[] = [];
     for (const r of update.updated) {
-      const bytes = r.resource.value ?? new Uint8Array();
+      const bytes = ownBytes(r.resource.value);
       const decoded = decodeResource((b) => RouteMsg.decode(b), bytes);
       if (!decoded.ok) {
         errors.push({ name: r.name, message: decoded.message });

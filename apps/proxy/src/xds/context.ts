@@ -33,3 +33,13 @@ export function decodeResource<T>(
     return { ok: false, message: `(root): cannot decode: ${(err as Error).message} [PROXY_ERR_XDS_DECODE]` };
   }
 }
+
+/**
+ * A private copy of a resource's bytes. Decoded `bytes` fields are views into the whole gRPC message
+ * buffer, so keeping one resource's view (for /config_dump) would keep the entire response alive:
+ * with SotW pushes that is every response that still holds one current resource. Copying once per
+ * changed resource bounds what is retained to the resources themselves.
+ */
+export function ownBytes(v: Uint8Array | null | undefined): Uint8Array {
+  return v ? new Uint8Array(v) : new Uint8Array();
+}
