@@ -7,6 +7,7 @@ import type { ProxyInfo } from '../model/proxy.js';
 import type { PushContext } from '../model/push-context.js';
 import type { Service, ServicePort } from '../model/service.js';
 import { packDubboProxy } from './any.js';
+import { durationMs } from './duration.js';
 import { clusterName } from './names.js';
 import { destinationCluster } from './routes.js';
 
@@ -70,6 +71,14 @@ function translateRule(ctx: PushContext, proxy: ProxyInfo, rule: RpcRouteRule, p
             clusters: dests.map((d) => ({ name: d.cluster, weight: { value: d.weight ?? 0 } })),
           },
         };
+  // Envoy's dubbo RouteAction has no timeout; strait-proxy reads one from
+  // metadata_match.filter_metadata["strait.dubbo"].timeout (milliseconds).
+  const timeoutMs = durationMs(rule.timeout);
+  if (timeoutMs !== undefined && timeoutMs > 0) {
+    route.metadataMatch = {
+      filterMetadata: { 'strait.dubbo': { fields: { timeout: { numberValue: timeoutMs } } } },
+    };
+  }
   // sourceApps are decided here, per proxy, so the proxy never needs a runtime matcher for them.
   const matches = (rule.match && rule.match.length > 0 ? rule.match : [{}]).filter(
     (m: RpcMatch) => !m.sourceApps || m.sourceApps.length === 0 || m.sourceApps.includes(proxy.app),
