@@ -311,6 +311,7 @@ export class DubboProxyFilter implements NetworkFilterInstance, DownstreamHandle
       maxPending: Math.max(1, cb.maxPendingRequests),
       idleTimeoutMs: cluster.model.idleTimeoutMs,
       heartbeatIntervalMs: dubboTuning.heartbeatIntervalMs,
+      maxRequestsPerConnection: cluster.model.maxRequestsPerConnection,
       stats: cluster.stats,
       onConnection: (d) => {
         cluster.cxActive += d;

@@ -34,6 +34,8 @@ export interface DubboPoolOptions {
   /** Close a connection with no call in flight after this long; 0 = never. */
   idleTimeoutMs: number;
   heartbeatIntervalMs: number;
+  /** Retire a connection after this many calls (the cluster's max_requests_per_connection); 0 = never. */
+  maxRequestsPerConnection?: number;
   maxBodyLength?: number;
   stats: ClusterStats;
   onConnection(delta: number): void;
@@ -68,6 +70,7 @@ class UpstreamConnection {
   private lastWrite = Date.now();
   private lastActive = Date.now();
   private heartbeatSentAt = 0;
+  private calls = 0;
   private lastTick = Date.now();
   private readonly tickEvery: number;
   private readonly timer: NodeJS.Timeout;
@@ -107,10 +110,14 @@ class UpstreamConnection {
 
   send(frame: Buffer, twoWay: boolean, cb: UpstreamCallback): bigint | undefined {
     this.lastActive = Date.now();
+    const max = this.o.maxRequestsPerConnection ?? 0;
+    // Retired like a READONLY connection: no new calls, closes once its answers are in.
+    if (max > 0 && ++this.calls >= max) this.readonly = true;
     if (!twoWay) {
       // The provider never answers a one-way call: an id, but nothing to wait for.
       writeRequestId(frame, this.allocId());
       this.write(frame);
+      this.maybeRetire();
       return undefined;
     }
     const id = this.allocId();

@@ -182,6 +182,20 @@ describe('DubboPool', () => {
     expect(await send(p2, call('x'))).toEqual({ kind: 'failure', reason: 'reset', sent: true });
   });
 
+  it('retires a connection after max_requests_per_connection calls', async () => {
+    const prov = await rawProvider();
+    const p = pool(prov.port, [], { maxRequestsPerConnection: 2 });
+    cleanup.push(
+      () => p.close(false),
+      () => prov.close(),
+    );
+    for (const m of ['a', 'b', 'c']) expect((await send(p, call(m))).kind).toBe('response');
+    expect(prov.frames.map((f) => f.conn)).toEqual([0, 0, 1]);
+    await new Promise<void>((r) =>
+      prov.sockets[0]!.destroyed ? r() : prov.sockets[0]!.once('close', () => r()),
+    );
+  });
+
   it('refuses calls past max_pending while connecting', async () => {
     const prov = await rawProvider();
     const p = pool(prov.port, [], { maxPending: 1 });
