@@ -77,6 +77,9 @@ export interface RetryPolicyModel {
   retriableStatusCodes: number[];
   backoffBaseMs: number;
   backoffMaxMs: number;
+  /** retry_host_predicate envoy.retry_host_predicates.previous_hosts: retries avoid hosts already tried. */
+  avoidPreviousHosts: boolean;
+  hostSelectionMaxAttempts: number;
 }
 
 export interface WeightedClusterModel {
@@ -402,7 +405,20 @@ export function translateRetry(rp: RetryPolicy, issues: IssueList, path: string)
     retriableStatusCodes: (rp.retriableStatusCodes ?? []).map(Number),
     backoffBaseMs: durationMs(rp.retryBackOff?.baseInterval, 25),
     backoffMaxMs: 0,
+    avoidPreviousHosts: (rp.retryHostPredicate ?? []).some(
+      (p) => p.name === 'envoy.retry_host_predicates.previous_hosts',
+    ),
+    hostSelectionMaxAttempts: Math.max(1, Number(rp.hostSelectionRetryMaxAttempts ?? 1)),
   };
+  (rp.retryHostPredicate ?? []).forEach((p, i) => {
+    if (p.name !== 'envoy.retry_host_predicates.previous_hosts') {
+      issues.add(
+        'PROXY_ERR_UNSUPPORTED',
+        `${path}.retry_host_predicate[${i}]`,
+        `retry host predicate "${p.name}" is not supported`,
+      );
+    }
+  });
   out.backoffMaxMs = durationMs(rp.retryBackOff?.maxInterval, out.backoffBaseMs * 10);
   const pt = durationMs(rp.perTryTimeout);
   if (pt) out.perTryTimeoutMs = pt;

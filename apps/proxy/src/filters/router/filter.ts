@@ -129,6 +129,8 @@ class Forwarding {
   private idleTimer: NodeJS.Timeout | undefined;
   private upstreamBlocked = false;
   private downstreamBlocked = false;
+  /** Hosts this request was sent to (retry_host_predicate previous_hosts). */
+  private readonly tried = new Set<Host>();
 
   constructor(
     private readonly cm: ClusterManager,
@@ -237,7 +239,16 @@ class Forwarding {
       host = req.originalDst
         ? this.cm.originalDstHost(cluster, req.originalDst.address, req.originalDst.port)
         : undefined;
-    } else host = cluster.chooseHost(this.hash === undefined ? {} : { hash: this.hash });
+    } else {
+      const lbCtx = this.hash === undefined ? {} : { hash: this.hash };
+      host = cluster.chooseHost(lbCtx);
+      // previous_hosts: a retry re-picks (bounded) rather than land on a host that already failed it.
+      const r = this.retry;
+      if (r?.avoidPreviousHosts) {
+        for (let i = 0; i < r.hostSelectionMaxAttempts && host && this.tried.has(host); i++)
+          host = cluster.chooseHost(lbCtx);
+      }
+    }
     if (!host) {
       cluster.stats.upstream_cx_none_healthy.inc();
       this.fail(503, 'no healthy upstream', ['UH']);
@@ -246,6 +257,7 @@ class Forwarding {
     if (cluster.cxActive >= cb.maxConnections) cluster.stats.upstream_cx_overflow.inc();
     this.attempt++;
     this.currentHost = host;
+    this.tried.add(host);
     const pool = this.cm.pool(cluster, host, req.ex.protocol);
     const head: RequestHead = { ...req.head, headers: { ...req.head.headers } };
     if (this.attempt > 1) head.headers['x-envoy-attempt-count'] = String(this.attempt);
