@@ -176,6 +176,7 @@ export class DubboProxyFilter implements NetworkFilterInstance, DownstreamHandle
           Status.SERVICE_NOT_FOUND,
           'PROXY_ERR_NO_ROUTE',
           `no route for ${route.service}:${route.version ?? ''}#${route.method}`,
+          { route, flags: 'NR' },
         );
       return;
     }
@@ -441,11 +442,14 @@ export class DubboProxyFilter implements NetworkFilterInstance, DownstreamHandle
     status: number,
     code: ProxyCode,
     detail: string,
+    istio?: { route: RequestRoute; flags: string },
   ): void {
     this.stats.local_response_error.inc();
     this.stats.response_error.inc();
     this.stats.response.inc();
-    conn.write(errorResponse(id, status, `strait-proxy: ${detail} [${code}]`));
+    const reply = errorResponse(id, status, `strait-proxy: ${detail} [${code}]`);
+    conn.write(reply);
+    if (istio) this.recordIstio(istio.route, '', status, istio.flags, 0, reply.length);
   }
 
   private finish(call: Call, reply: Buffer | undefined, status: number, flags: string): void {
@@ -462,7 +466,7 @@ export class DubboProxyFilter implements NetworkFilterInstance, DownstreamHandle
       call.conn.write(reply);
     }
     call.conn.end();
-    this.recordIstio(call, status, flags, ms, reply?.length ?? 0);
+    this.recordIstio(call.route, call.clusterName, status, flags, ms, reply?.length ?? 0);
   }
 
   /** Downstream went away: stop waiting, drop the upstream answer when it comes. */
@@ -475,15 +479,21 @@ export class DubboProxyFilter implements NetworkFilterInstance, DownstreamHandle
     this.stats.request_active.dec();
   }
 
-  private recordIstio(call: Call, status: number, flags: string, ms: number, respBytes: number): void {
+  private recordIstio(
+    route: RequestRoute,
+    cluster: string,
+    status: number,
+    flags: string,
+    ms: number,
+    respBytes: number,
+  ): void {
     const l = this.listener;
-    const cluster = call.clusterName;
-    const service = call.route.service;
+    const service = route.service;
     this.ctx.istio.recordRequest(
       `dubbo|${l.listenerName}|${cluster}|${service}|${status}|${flags}`,
       () => istioLabels(this.ctx.node, l.direction, cluster, service, 'dubbo', status, undefined, flags),
       ms,
-      call.route.frame.length,
+      route.frame.length,
       respBytes,
     );
   }

@@ -212,6 +212,10 @@ describe('dubbo_proxy: routing, multiplexing, heartbeats, timeouts, hostile inpu
     expect(line).toBeDefined();
     expect(line).toContain('reporter="source"');
     expect(line).toContain(`destination_service="${DEMO}"`);
+    // Calls no route matched are reported too, with Envoy's NR flag.
+    expect(prom).toMatch(
+      /istio_requests_total\{[^}]*destination_service="org\.example\.Nope"[^}]*response_code="60",[^}]*response_flags="NR"/,
+    );
     expect(await stat(proxy, 'dubbo.outbound_dubbo.route.v2.request')).toBeGreaterThan(0);
     expect(await stat(proxy, 'dubbo.outbound_dubbo.route.v1.response_success')).toBeGreaterThan(0);
   });
