@@ -182,6 +182,18 @@ describe('DubboPool', () => {
     expect(await send(p2, call('x'))).toEqual({ kind: 'failure', reason: 'reset', sent: true });
   });
 
+  it('closes a provider connection that breaks framing; its calls fail as reset', async () => {
+    const prov = await rawProvider((s) => s.write(Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n')));
+    const events: string[] = [];
+    const p = pool(prov.port, events);
+    cleanup.push(
+      () => p.close(false),
+      () => prov.close(),
+    );
+    expect(await send(p, call('x'))).toEqual({ kind: 'failure', reason: 'reset', sent: true });
+    expect(events).toEqual(['decoding-error']);
+  });
+
   it('retires a connection after max_requests_per_connection calls', async () => {
     const prov = await rawProvider();
     const p = pool(prov.port, [], { maxRequestsPerConnection: 2 });
