@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // strait-proxy --bootstrap FILE [--drain-time-s N] [--admin-address HOST:PORT] [--prometheus-address HOST:PORT|off]
 //   [--xds-address HOST:PORT|unix:///path] [--registry URL[#name]]... [--interception iptables|none]
+//   [--max-connections-per-listener N]
 // Every flag also reads from an environment variable (STRAIT_PROXY_BOOTSTRAP, STRAIT_PROXY_DRAIN_TIME_S, ...).
 import { loadBootstrapFile } from './config/bootstrap.js';
 import { formatIssue, ProxyError } from './errors.js';
@@ -17,6 +18,8 @@ interface Flags {
   registries: Map<string, string>;
   /** --interception iptables|none */
   interception?: 'iptables' | 'none';
+  /** --max-connections-per-listener N: accepted connections above N are closed and counted. */
+  maxConnectionsPerListener?: number;
 }
 
 /** `URL#name` -> name and URL (the pilot's --registry syntax); the name defaults to the scheme. */
@@ -78,6 +81,17 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags {
         flags.drainTimeS = v;
         break;
       }
+      case '--max-connections-per-listener': {
+        const v = Number(value());
+        if (!Number.isInteger(v) || v < 1) {
+          throw new ProxyError(
+            'PROXY_ERR_BAD_FLAG',
+            `--max-connections-per-listener: "${v}" is not a whole number >= 1`,
+          );
+        }
+        flags.maxConnectionsPerListener = v;
+        break;
+      }
       case '--admin-address':
         flags.adminAddress = parseAddress(name, value());
         break;
@@ -115,6 +129,9 @@ async function main(): Promise<void> {
   const proxy = await StraitProxy.start({
     bootstrap,
     drainTimeMs: flags.drainTimeS * 1000,
+    ...(flags.maxConnectionsPerListener
+      ? { maxConnectionsPerListener: flags.maxConnectionsPerListener }
+      : {}),
     ...(flags.adminAddress ? { adminAddress: flags.adminAddress } : {}),
     ...(flags.prometheusAddress !== undefined ? { prometheusAddress: flags.prometheusAddress } : {}),
     xds: {

@@ -33,6 +33,8 @@ export interface ProxyOptions {
   adminAddress?: { host: string; port: number };
   /** Prometheus endpoint; null disables; default 0.0.0.0:15090. */
   prometheusAddress?: { host: string; port: number } | null;
+  /** Connections a listener holds at once; more are closed and counted (downstream_cx_overflow). Default 100k. */
+  maxConnectionsPerListener?: number;
   /** Slowloris guard when an HCM sets no request_headers_timeout (ms). Default 60 s. */
   defaultHeadersTimeoutMs?: number;
   log?: (msg: string) => void;
@@ -86,6 +88,7 @@ export class StraitProxy {
     this.listeners = new ListenerManager(this.ctx, {
       drainTimeMs: this.drainTimeMs,
       defaultHeadersTimeoutMs: opts.defaultHeadersTimeoutMs ?? 60_000,
+      maxConnections: opts.maxConnectionsPerListener ?? 100_000,
     });
     this.serverStats = stats.scope('server.', 'server', SERVER_STATS);
     this.serverStats.concurrency.set(1);

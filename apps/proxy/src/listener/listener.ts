@@ -24,6 +24,8 @@ interface ChainRuntime {
 export interface ListenerOptions {
   drainTimeMs: number;
   defaultHeadersTimeoutMs: number;
+  /** Open connections per listener; beyond it new ones are closed at once (a file-descriptor guard). */
+  maxConnections?: number;
 }
 
 /** Hard cap on bytes read while sniffing (a misbehaving client cannot make us buffer more). */
@@ -138,6 +140,11 @@ export class ActiveListener {
   private onConnection(socket: net.Socket): void {
     const stats = this.stats!;
     if (this.draining) {
+      socket.destroy();
+      return;
+    }
+    if (this.sockets.size >= (this.opts.maxConnections ?? Number.POSITIVE_INFINITY)) {
+      stats.downstream_cx_overflow.inc();
       socket.destroy();
       return;
     }

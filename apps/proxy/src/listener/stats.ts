@@ -9,6 +9,7 @@ export const LISTENER_STATS = {
   downstream_pre_cx_timeout: counter(
     'Connections whose first bytes did not arrive within listener_filters_timeout',
   ),
+  downstream_cx_overflow: counter('Connections closed because the listener was at its connection limit'),
   no_filter_chain_match: counter('Connections no filter chain matched'),
   downstream_cx_drain_close: counter('Connections closed at the end of a drain'),
 } as const;

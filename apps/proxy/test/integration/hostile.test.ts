@@ -114,3 +114,40 @@ request_headers_timeout: 0.5s`,
     expect((await request(port, { path: '/' })).status).toBe(200);
   });
 });
+
+describe('connection limit per listener', () => {
+  it('closes connections above --max-connections-per-listener and counts them', async () => {
+    const up = await httpUpstream('svc');
+    const proxy = await startProxy(
+      httpBootstrap(
+        `
+- name: all
+  domains: ["*"]
+  routes: [{ match: { prefix: "/" }, route: { cluster: svc } }]`,
+        staticCluster('svc', [up.port]),
+      ),
+      { maxConnectionsPerListener: 2 },
+    );
+    const port = proxy.listenerPort('http')!;
+    const open = () =>
+      new Promise<net.Socket>((resolve) => {
+        const c = net.connect(port, '127.0.0.1', () => resolve(c));
+        c.on('error', () => {});
+      });
+    const a = await open();
+    const b = await open();
+    await new Promise((r) => setTimeout(r, 50));
+    const c = await open();
+    const closed = await new Promise<boolean>((resolve) => {
+      c.once('close', () => resolve(true));
+      setTimeout(() => resolve(false), 1000);
+    });
+    expect(closed).toBe(true);
+    const stats = (await adminGet(proxy, '/stats')).body;
+    expect(stats).toMatch(/downstream_cx_overflow: 1/);
+    a.destroy();
+    b.destroy();
+    await proxy.shutdown();
+    await up.close();
+  });
+});
