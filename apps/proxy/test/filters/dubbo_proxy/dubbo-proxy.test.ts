@@ -256,4 +256,30 @@ describe('dubbo_proxy: routing, multiplexing, heartbeats, timeouts, hostile inpu
     conn.close();
     expect(await consumer.invoke(call('sayHello', ['still']))).toBe('v1: hello still');
   });
+
+  it('survives random frames (valid magic and length, random flags and bodies) and keeps serving', async () => {
+    let seed = 42;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const sockets = Array.from({ length: 200 }, () => {
+      const body = Buffer.from(Array.from({ length: Math.floor(rnd() * 64) }, () => Math.floor(rnd() * 256)));
+      const f = Buffer.alloc(16 + body.length);
+      f.writeUInt16BE(0xdabb, 0);
+      f[2] = Math.floor(rnd() * 256);
+      f.writeBigInt64BE(BigInt(Math.floor(rnd() * 1e9)), 4);
+      f.writeInt32BE(body.length, 12);
+      body.copy(f, 16);
+      return new Promise<void>((resolve) => {
+        const s = net.connect(port, '127.0.0.1', () => s.end(f));
+        s.on('error', () => {});
+        s.on('close', () => resolve());
+        s.resume();
+        setTimeout(() => s.destroy(), 1000);
+      });
+    });
+    await Promise.all(sockets);
+    expect(await consumer.invoke(call('sayHello', ['fuzzed']))).toBe('v1: hello fuzzed');
+  });
 });
