@@ -367,6 +367,11 @@ export class StraitProxy {
     return this.ctx.stats.text(filter);
   }
 
+  statsJson(filter?: RegExp): ReturnType<StatsStore['json']> {
+    this.refreshServerStats();
+    return this.ctx.stats.json(filter);
+  }
+
   prometheus(): string {
     this.refreshServerStats();
     return this.ctx.stats.prometheus() + this.ctx.istio.prometheus();

@@ -74,6 +74,13 @@ export function createAdminServer(proxy: StraitProxy): http.Server {
           } catch {
             return send(res, 400, 'invalid filter regex\n');
           }
+          if (json)
+            return send(
+              res,
+              200,
+              JSON.stringify({ stats: proxy.statsJson(re) }, null, 2),
+              'application/json',
+            );
           return send(res, 200, proxy.statsText(re));
         }
         case '/stats/prometheus':

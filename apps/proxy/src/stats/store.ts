@@ -139,6 +139,31 @@ export class StatsStore {
     return `${lines.sort().join('\n')}\n`;
   }
 
+  /** Envoy's /stats?format=json: counters and gauges by name; histograms as count/sum/P50/P99. */
+  json(
+    filter?: RegExp,
+  ): ({ name: string; value: number } | { name: string; histogram: Record<string, number> })[] {
+    const out: ({ name: string; value: number } | { name: string; histogram: Record<string, number> })[] = [];
+    for (const s of this.scopes.values()) {
+      for (const [k, stat] of Object.entries(s.stats)) {
+        const name = `${s.prefix}${k}`;
+        if (filter && !filter.test(name)) continue;
+        if (stat instanceof Histogram) {
+          out.push({
+            name,
+            histogram: {
+              count: stat.count,
+              sum: stat.sum,
+              p50: stat.quantile(0.5),
+              p99: stat.quantile(0.99),
+            },
+          });
+        } else out.push({ name, value: stat.value });
+      }
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
   /** Counter/gauge value by full Envoy name (tests and /clusters). */
   get(name: string): number | undefined {
     for (const s of this.scopes.values()) {

@@ -96,6 +96,8 @@ describe('admin API and Prometheus', () => {
       /cluster\.outbound\|80\|\|reviews\.bookinfo\.svc\.cluster\.local\.upstream_rq_total: [3-9]/,
     );
     expect(stats).toMatch(new RegExp(`listener\\.127\\.0\\.0\\.1_${port}\\.downstream_cx_total: [1-9]`));
+    const sj = JSON.parse((await adminGet(proxy, '/stats?format=json&filter=^server\\.live$')).body);
+    expect(sj).toEqual({ stats: [{ name: 'server.live', value: 1 }] });
     const info = JSON.parse((await adminGet(proxy, '/server_info')).body);
     expect(info.state).toBe('LIVE');
     expect((await adminGet(proxy, '/ready')).status).toBe(200);
