@@ -51,7 +51,19 @@ const s = http.createServer((req, res) => { req.resume(); req.on('end', () => { 
 s.keepAliveTimeout = 60000;
 s.listen(0, '127.0.0.1', () => console.log('PORT ' + s.address().port));`;
 
-async function phase(port, label, secs = seconds) {
+/** CPU seconds (user + system) a child process has used, from /proc (Linux); undefined elsewhere. */
+function cpuSeconds(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+async function phase(port, label, secs = seconds, pid = undefined) {
+  const cpu0 = pid ? cpuSeconds(pid) : undefined;
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const lat = [];
   let errors = 0;
@@ -85,7 +97,18 @@ async function phase(port, label, secs = seconds) {
   agent.destroy();
   lat.sort((a, b) => a - b);
   const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? 0;
-  const r = { label, requests: lat.length, errors, rps: lat.length / elapsed, p50: q(0.5), p99: q(0.99) };
+  const cpu1 = pid ? cpuSeconds(pid) : undefined;
+  const cpuUs =
+    cpu0 !== undefined && cpu1 !== undefined && lat.length ? ((cpu1 - cpu0) * 1e6) / lat.length : undefined;
+  const r = {
+    label,
+    requests: lat.length,
+    errors,
+    rps: lat.length / elapsed,
+    p50: q(0.5),
+    p99: q(0.99),
+    cpuUs,
+  };
   console.log(
     `${label}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, errors ${errors}`,
   );
@@ -128,11 +151,11 @@ try {
   // Warm-up (JIT, pools) is not measured.
   await phase(upstreamPort, 'warmup-direct', 1);
   await phase(proxyPort, 'warmup-proxy', 2);
-  const direct = await phase(upstreamPort, 'direct');
-  const proxied = await phase(proxyPort, 'through strait-proxy');
+  const direct = await phase(upstreamPort, 'direct', seconds, up.c.pid);
+  const proxied = await phase(proxyPort, 'through strait-proxy', seconds, proxy.c.pid);
   const date = new Date().toISOString().slice(0, 19).replace('T', ' ');
   const row = (r) =>
-    `| ${r.label} | ${r.requests} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`;
+    `| ${r.label} | ${r.requests} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} | ${r.cpuUs === undefined ? '-' : r.cpuUs.toFixed(0)} |`;
   const md = `## HTTP/1.1 keep-alive: direct vs through strait-proxy
 
 Produced by \`pnpm --filter @strait/proxy bench\` (\`apps/proxy/bench/http1.bench.mjs\`). One run measures the
@@ -145,10 +168,14 @@ Machine: ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown'}), Node.js ${p
 workloads: load average ${loadavg()[0].toFixed(1)} during the run, so the numbers are indicative, not a
 controlled lab measurement. Run: ${date} UTC.
 
-| target | requests | req/s | p50 ms | p99 ms | errors |
-|---|---|---|---|---|---|
+| target | requests | req/s | p50 ms | p99 ms | errors | CPU µs/request |
+|---|---|---|---|---|---|---|
 ${row(direct)}
 ${row(proxied)}
+
+CPU µs/request is the CPU time (user + system, from /proc) of the process answering the phase — the
+upstream for "direct", the proxy for "through strait-proxy" — divided by requests: unlike req/s it does
+not depend on how much of the shared CPUs the processes got.
 
 Proxy overhead: throughput ${((proxied.rps / direct.rps) * 100).toFixed(0)}% of direct; p50 +${(proxied.p50 - direct.p50).toFixed(2)} ms,
 p99 +${(proxied.p99 - direct.p99).toFixed(2)} ms.
