@@ -175,12 +175,18 @@ export class KubeApiServer {
    */
   request(method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
+    let ca: Buffer;
+    try {
+      ca = readFileSync(this.caFile);
+    } catch (err) {
+      return Promise.resolve({ status: 0, body: String(err) }); // not started yet, or stopped
+    }
     return new Promise((resolve) => {
       const req = request(
         `${this.url}${path}`,
         {
           method,
-          ca: readFileSync(this.caFile),
+          ca,
           headers: {
             authorization: `Bearer ${this.token}`,
             accept: 'application/json',

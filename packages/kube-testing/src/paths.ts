@@ -16,7 +16,7 @@ export const repoDir = join(packageDir, '..', '..');
 /** The Kubernetes version our go.mod pins, e.g. `v1.36.3`. */
 export function kubernetesVersion(): string {
   const mod = readFileSync(join(apiserverModuleDir, 'go.mod'), 'utf8');
-  const m = /^require\s+k8s\.io\/kubernetes\s+(v\S+)/m.exec(mod);
+  const m = /^\s*(?:require\s+)?k8s\.io\/kubernetes\s+(v\S+)\s*$/m.exec(mod);
   if (!m) throw new Error(`${apiserverModuleDir}/go.mod does not require k8s.io/kubernetes`);
   return m[1]!;
 }

@@ -28,6 +28,9 @@ const MAX_BACKOFF_MS = 5_000;
 const ABSENT_RETRY_MS = 10_000;
 
 class BookmarkWatch extends Watch {
+  #generation = 0;
+  readonly #open = new Set<AbortController>();
+
   constructor(
     config: KubeConfig,
     private readonly onConnect: () => void,
@@ -37,19 +40,44 @@ class BookmarkWatch extends Watch {
     (this as unknown as { requestTimeoutMs: number }).requestTimeoutMs = 90_000;
   }
 
-  override watch(
+  override async watch(
     path: string,
     queryParams: Record<string, string | number | boolean | undefined>,
     callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
     done: (err: unknown) => void,
   ): Promise<AbortController> {
     this.onConnect();
-    return super.watch(
+    const generation = this.#generation;
+    const live = (): boolean => generation === this.#generation;
+    const params = { ...queryParams, allowWatchBookmarks: true, timeoutSeconds: 300 };
+    let controller: AbortController | undefined;
+    controller = await super.watch(
       path,
-      { ...queryParams, allowWatchBookmarks: true, timeoutSeconds: 300 },
-      callback,
-      done,
+      params,
+      (phase, obj, raw) => {
+        if (live()) callback(phase, obj, raw);
+      },
+      (err) => {
+        // May run before super.watch returns (a failed connect), when there is no controller yet.
+        if (controller) this.#open.delete(controller);
+        if (live()) done(err);
+      },
     );
+    if (live()) this.#open.add(controller);
+    else controller.abort();
+    return controller;
+  }
+
+  /**
+   * Ends every watch opened so far, silently. Needed because client-node's ListWatch can only abort a
+   * watch whose response headers arrived (an apiserver serving a watch from etcd sends them with the
+   * first event), and its stop() would otherwise let a late watch deliver events (moving the
+   * resourceVersion past changes nobody applied) or, on restart, abort the new watch in turn.
+   */
+  invalidate(): void {
+    this.#generation++;
+    for (const c of this.#open) c.abort();
+    this.#open.clear();
   }
 }
 
@@ -60,6 +88,7 @@ const statusOf = (err: unknown): number | undefined => {
 };
 
 export class Reflector {
+  readonly #watch: BookmarkWatch;
   readonly #informer: ListWatch<KubernetesObject>;
   readonly #options: ReflectorOptions;
   #attempt = 0;
@@ -93,6 +122,7 @@ export class Reflector {
     const watch = new BookmarkWatch(kc, () => {
       this.#attempt = 0;
     });
+    this.#watch = watch;
     this.#informer = new ListWatch(options.path, watch, list, false);
     this.#informer.on('add', (o) => options.onChange('add', o));
     this.#informer.on('update', (o) => options.onChange('update', o));
@@ -114,6 +144,7 @@ export class Reflector {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#retry);
+    this.#watch.invalidate();
     await this.#informer.stop();
   }
 

@@ -46,19 +46,29 @@ const rpcRoute = (iface: string) => ({
   },
 });
 
-/** Resolves with the first update (from now on) that satisfies `pred`. */
+const summary = (u: KubernetesConfigUpdate) => ({
+  changes: u.changes.map((c) => `${c.type} ${c.kind}/${c.name}`),
+  rejected: u.rejected.map((r) => `${r.kind}/${r.name}: ${r.errors.map((e) => e.message).join('; ')}`),
+});
+
+/**
+ * Resolves with the first update so far or later that satisfies `pred` (so far included: an event can
+ * land while the test still awaits the API call that caused it).
+ */
 function nextUpdate(
   updates: KubernetesConfigUpdate[],
   pred: (u: KubernetesConfigUpdate) => boolean,
   timeoutMs = 20_000,
 ): Promise<KubernetesConfigUpdate> {
-  const from = updates.length;
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const tick = (): void => {
-      const hit = updates.slice(from).find(pred);
+      const hit = updates.find(pred);
       if (hit) resolve(hit);
-      else if (Date.now() > deadline) reject(new Error(`no matching update in ${timeoutMs} ms`));
+      else if (Date.now() > deadline)
+        reject(
+          new Error(`no matching update in ${timeoutMs} ms; got ${JSON.stringify(updates.map(summary))}`),
+        );
       else setTimeout(tick, 50);
     };
     tick();
@@ -70,12 +80,12 @@ describe('watchKubernetesConfig', () => {
   let custom: CustomObjectsApi;
 
   beforeAll(async () => {
+    // Strait's CRD is installed by the first test, after it watched the kind without one.
     await prepareApiserver();
     server = await KubeApiServer.start();
     await installIstioCrds(server, {
       kinds: ['VirtualService', 'DestinationRule', 'ServiceEntry', 'Sidecar'],
     });
-    await installStraitCrds(server);
     const kc = server.kubeConfig();
     custom = kc.makeApiClient(CustomObjectsApi);
     await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: NS } } });

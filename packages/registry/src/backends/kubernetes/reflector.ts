@@ -29,6 +29,9 @@ const MAX_BACKOFF_MS = 5_000;
 
 /** client-node's Watch plus bookmarks and a server-side timeout, and a hook on every (re)connect. */
 class BookmarkWatch extends Watch {
+  #generation = 0;
+  readonly #open = new Set<AbortController>();
+
   constructor(
     config: KubeConfig,
     private readonly timeoutSeconds: number,
@@ -40,19 +43,49 @@ class BookmarkWatch extends Watch {
     (this as unknown as { requestTimeoutMs: number }).requestTimeoutMs = 90_000;
   }
 
-  override watch(
+  override async watch(
     path: string,
     queryParams: Record<string, string | number | boolean | undefined>,
     callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
     done: (err: unknown) => void,
   ): Promise<AbortController> {
     this.onConnect();
+    const generation = this.#generation;
+    const live = (): boolean => generation === this.#generation;
     const params = { ...queryParams, allowWatchBookmarks: true, timeoutSeconds: this.timeoutSeconds };
-    return super.watch(path, params, callback, done);
+    let controller: AbortController | undefined;
+    controller = await super.watch(
+      path,
+      params,
+      (phase, obj, raw) => {
+        if (live()) callback(phase, obj, raw);
+      },
+      (err) => {
+        // May run before super.watch returns (a failed connect), when there is no controller yet.
+        if (controller) this.#open.delete(controller);
+        if (live()) done(err);
+      },
+    );
+    if (live()) this.#open.add(controller);
+    else controller.abort();
+    return controller;
+  }
+
+  /**
+   * Ends every watch opened so far, silently. Needed because client-node's ListWatch can only abort a
+   * watch whose response headers arrived (an apiserver serving a watch from etcd sends them with the
+   * first event), and its stop() would otherwise let a late watch deliver events (moving the
+   * resourceVersion past changes nobody applied) or, on restart, abort the new watch in turn.
+   */
+  invalidate(): void {
+    this.#generation++;
+    for (const c of this.#open) c.abort();
+    this.#open.clear();
   }
 }
 
 export class Reflector<T extends KubeObject> {
+  readonly #watch: BookmarkWatch;
   readonly #informer: ListWatch<T>;
   readonly #options: ReflectorOptions<T>;
   #lists = 0;
@@ -82,6 +115,7 @@ export class Reflector<T extends KubeObject> {
     const watch = new BookmarkWatch(kc, options.timeoutSeconds ?? 300, () => {
       this.#attempt = 0;
     });
+    this.#watch = watch;
     this.#informer = new ListWatch<T>(options.path, watch, list, false, options.labelSelector);
     this.#informer.on('add', (o) => options.onChange('add', o));
     this.#informer.on('update', (o) => options.onChange('update', o));
@@ -113,6 +147,7 @@ export class Reflector<T extends KubeObject> {
     this.#stopped = true;
     clearTimeout(this.#retry);
     this.#retry = undefined;
+    this.#watch.invalidate();
     await this.#informer.stop();
   }
 
