@@ -215,7 +215,9 @@ async function networked(W) {
       await writer.register({ ...spec(round), weight: 100 + round }, { liveness: { kind: 'session' } });
       times.push((await done) - start);
       bytes = server.bytesPushed - before;
+      // Collect and let background GC threads settle, so one round's garbage does not tax the next.
       globalThis.gc?.();
+      await new Promise((r) => setTimeout(r, 500));
     }
     results[mode] = { time: median(times), bytes };
     console.error(
