@@ -101,7 +101,7 @@ export class XdsRuntime {
       node: { userAgentName: 'strait-proxy', userAgentVersion: XDS_CLIENT_VERSION, ...node },
       stats: targets.stats,
       log: targets.log,
-      ...(opts.backoff ? { backoff: opts.backoff } : {}),
+      ...(opts.backoff || target.backoff ? { backoff: opts.backoff ?? target.backoff } : {}),
       doesNotExistTimeoutMs: timeout > 0 ? timeout : 15_000,
       handlers: {
         [TypeUrl.Cluster]: {

@@ -23,6 +23,8 @@ export interface XdsTarget {
   readonly variant: Variant;
   /** The bootstrap's ads_config initial_fetch_timeout (Envoy: 15 s default; 0 = wait forever). */
   readonly initialFetchTimeoutMs: number;
+  /** envoy_grpc.retry_policy.retry_back_off, as Envoy reads it for the xDS stream (else 500 ms / 30 s). */
+  readonly backoff?: { baseMs: number; maxMs: number };
 }
 
 /** Normalizes `--xds-address` (`HOST:PORT`, `unix:///path`, `unix:/path`) into a grpc-js target. */
@@ -59,10 +61,14 @@ export function resolveXdsTarget(b: Bootstrap, override?: string): XdsTarget | u
     durationMs(b.dynamicResources?.cdsConfig?.initialFetchTimeout) ??
     durationMs(b.dynamicResources?.ldsConfig?.initialFetchTimeout) ??
     15_000;
-  if (override) return { target: normalizeTarget(override), variant, initialFetchTimeoutMs };
   const svc = ads?.grpcServices?.[0];
+  const rb = svc?.envoyGrpc?.retryPolicy?.retryBackOff;
+  const baseMs = durationMs(rb?.baseInterval);
+  const backoff = baseMs ? { baseMs, maxMs: durationMs(rb?.maxInterval) ?? baseMs * 10 } : undefined;
+  const common = { variant, initialFetchTimeoutMs, ...(backoff ? { backoff } : {}) };
+  if (override) return { target: normalizeTarget(override), ...common };
   const uri = svc?.googleGrpc?.targetUri;
-  if (uri) return { target: normalizeTarget(uri), variant, initialFetchTimeoutMs };
+  if (uri) return { target: normalizeTarget(uri), ...common };
   const clusterName = svc?.envoyGrpc?.clusterName;
   if (!clusterName) {
     throw new ProxyError(
@@ -72,7 +78,7 @@ export function resolveXdsTarget(b: Bootstrap, override?: string): XdsTarget | u
   }
   const cluster = b.staticResources?.clusters?.find((c) => c.name === clusterName);
   const ep = cluster?.loadAssignment?.endpoints?.[0]?.lbEndpoints?.[0]?.endpoint?.address;
-  if (ep?.pipe?.path) return { target: `unix://${ep.pipe.path}`, variant, initialFetchTimeoutMs };
+  if (ep?.pipe?.path) return { target: `unix://${ep.pipe.path}`, ...common };
   const sa = ep?.socketAddress;
   if (!sa?.address || !sa.portValue) {
     throw new ProxyError(
@@ -81,7 +87,7 @@ export function resolveXdsTarget(b: Bootstrap, override?: string): XdsTarget | u
     );
   }
   const host = sa.address.includes(':') ? `[${sa.address}]` : sa.address;
-  return { target: `${host}:${sa.portValue}`, variant, initialFetchTimeoutMs };
+  return { target: `${host}:${sa.portValue}`, ...common };
 }
 
 /** One ADS stream as the client sees it. */

@@ -126,7 +126,10 @@ dynamic_resources:
   ads_config:
     api_type: ${opts.variant === 'sotw' ? 'GRPC' : 'DELTA_GRPC'}
     transport_api_version: V3
-    grpc_services: [{ envoy_grpc: { cluster_name: xds-grpc } }]
+    grpc_services:
+      - envoy_grpc:
+          cluster_name: xds-grpc
+          retry_policy: { retry_back_off: { base_interval: 0.2s, max_interval: 2s } }
   cds_config: { ads: {}, resource_api_version: V3${opts.initialFetchTimeout ? `, initial_fetch_timeout: ${opts.initialFetchTimeout}` : ''} }
   lds_config: { ads: {}, resource_api_version: V3 }
 static_resources:

@@ -216,7 +216,13 @@ describe.skipIf(!existsSync(PROXY_BIN)).each(['sotw', 'delta'] as const)(
       );
       if (variant === 'delta') expect(Object.keys(cds!.initialResourceVersions ?? {})).toEqual(['up']);
       else expect(cds!.versionInfo).not.toBe('');
-      const rds = server.requests.find((r) => r.typeUrl === TypeUrl.RouteConfiguration);
+      // Every type is re-requested on the new stream (the requests arrive one by one).
+      const rds = await eventually(
+        async () => server.requests.find((r) => r.typeUrl === TypeUrl.RouteConfiguration),
+        (x) => x !== undefined,
+        10_000,
+        'an RDS request after the restart',
+      );
       if (variant === 'delta') expect(Object.keys(rds?.initialResourceVersions ?? {})).toEqual(['routes']);
       const r = await eventually(
         async () => get(port, 'x', '/again'),
