@@ -143,6 +143,23 @@ export function translateHeaderMutations(
       issues.add('PROXY_ERR_INVALID_VALUE', `${path}[${i}].header.key`, `"${name}" cannot be mutated`);
       return;
     }
+    // Rejected here rather than thrown later by node while writing a response head.
+    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)) {
+      issues.add(
+        'PROXY_ERR_INVALID_VALUE',
+        `${path}[${i}].header.key`,
+        `"${name}" is not a valid header name`,
+      );
+      return;
+    }
+    if (/[\r\n\0]/.test(o.header?.value ?? '')) {
+      issues.add(
+        'PROXY_ERR_INVALID_VALUE',
+        `${path}[${i}].header.value`,
+        'a header value cannot contain CR, LF or NUL',
+      );
+      return;
+    }
     let action: AppendAction;
     if (o.append != null) action = o.append.value === false ? 'overwrite_or_add' : 'append';
     else if (o.appendAction === Append.ADD_IF_ABSENT) action = 'add_if_absent';

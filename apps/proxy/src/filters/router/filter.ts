@@ -401,7 +401,16 @@ class Forwarding {
     const h = { ...headers };
     req.mutateResponse(h);
     const grpc = (headerValue(headers, 'content-type') ?? '').startsWith(GRPC_CT);
-    req.ex.respond(status, h, endStream, grpc || 'trailer' in headers || true);
+    try {
+      req.ex.respond(status, h, endStream, grpc || 'trailer' in headers || true);
+    } catch {
+      // A head node refuses to write (e.g. a header value from upstream it deems invalid): reset this
+      // request only, never throw out of an upstream event.
+      this.current?.abort();
+      req.ex.reset();
+      this.finish({ status: 502, flags: [...this.flags, 'UPE'], cluster: this.cluster.model.name });
+      return;
+    }
     if (endStream) {
       // Trailers-only (gRPC) or empty response: complete now.
       this.releaseAttempt?.();
