@@ -87,21 +87,33 @@ const HOP_BY_HOP = new Set([
 
 /** Copies headers without pseudo-headers and hop-by-hop ones (plus any named in Connection). */
 export function cleanHeaders(raw: Record<string, string | string[] | number | undefined>): Headers {
+  // Runs twice per proxied request (request and response heads): no entries array, and the Connection
+  // token set only when Connection names more than itself (profiled on the HTTP/1.1 path).
   const out: Headers = {};
-  const conn = raw['connection'];
-  const extra = new Set(
-    (Array.isArray(conn) ? conn.join(',') : typeof conn === 'string' ? conn : '')
-      .split(',')
-      .map((s) => s.trim().toLowerCase())
-      .filter(Boolean),
-  );
-  for (const [k, v] of Object.entries(raw)) {
-    if (v === undefined || k.startsWith(':')) continue;
+  const extra = connectionTokens(raw['connection']);
+  for (const k in raw) {
+    const v = raw[k];
+    if (v === undefined || k.charCodeAt(0) === 58 /* ':' */) continue;
     const name = k.toLowerCase();
-    if (HOP_BY_HOP.has(name) || extra.has(name)) continue;
+    if (HOP_BY_HOP.has(name) || extra?.has(name)) continue;
     out[name] = typeof v === 'number' ? String(v) : v;
   }
   return out;
+}
+
+/** Header names listed in Connection, or undefined when there are none beyond hop-by-hop ones. */
+function connectionTokens(conn: string | string[] | number | undefined): Set<string> | undefined {
+  if (conn === undefined || typeof conn === 'number') return undefined;
+  // The usual values name no other header.
+  if (typeof conn === 'string') {
+    const c = conn.toLowerCase();
+    if (c === 'close' || HOP_BY_HOP.has(c)) return undefined;
+  }
+  const tokens = (Array.isArray(conn) ? conn.join(',') : conn)
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  return tokens.length ? new Set(tokens) : undefined;
 }
 
 export function headerValue(h: Headers, name: string): string | undefined {

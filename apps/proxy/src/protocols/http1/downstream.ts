@@ -76,9 +76,8 @@ export class Http1Downstream implements DownstreamExchange {
   }
 
   respond(status: number, headers: Headers, endStream: boolean): void {
-    const h: Record<string, string | string[]> = { ...headers };
-    if (this.closeConnection) h['connection'] = 'close';
-    this.res.writeHead(status, h);
+    // node renders the headers into the head it writes and keeps no reference: copy only to add Connection.
+    this.res.writeHead(status, this.closeConnection ? { ...headers, connection: 'close' } : headers);
     if (endStream) this.res.end();
   }
   write(chunk: Buffer): boolean {

@@ -67,8 +67,17 @@ export class Http1Pool implements ConnectionPool {
       done = true;
       fn();
     };
-    const headers: Record<string, string | string[]> = { ...head.headers, host: head.authority };
-    const req = http.request({
+    // A flat [name, value, ...] list: node writes it as the request head directly, with no object copy
+    // and no per-header setHeader bookkeeping (ClientRequest construction was a top frame in the profile).
+    const headers: string[] = [];
+    for (const name in head.headers) {
+      if (name === 'host') continue;
+      const v = head.headers[name]!;
+      if (typeof v === 'string') headers.push(name, v);
+      else for (const x of v) headers.push(name, x);
+    }
+    headers.push('host', head.authority);
+    const options: http.RequestOptions & { servername: string } = {
       agent: this.agent,
       host: this.opts.host,
       port: this.opts.port,
@@ -76,7 +85,11 @@ export class Http1Pool implements ConnectionPool {
       path: head.path,
       headers,
       setHost: false,
-    });
+      // Plain HTTP has no SNI: an explicit empty servername spares the agent deriving one (an IP regex
+      // test) on every request. (node reads it from the options; the http typings only declare it for TLS.)
+      servername: '',
+    };
+    const req = http.request(options);
     req.on('socket', (s) => {
       if (s.connecting) {
         s.once('connect', () => {
