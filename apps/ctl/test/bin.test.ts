@@ -18,8 +18,8 @@ interface Resource {
 }
 
 describe('strait (built binary)', () => {
-  it('demo prints the sample service resources as Envoy JSON', () => {
-    const r = strait('demo');
+  it('resources prints the sample service resources as Envoy JSON', () => {
+    const r = strait('resources');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as Record<string, Resource[]> & { service: string };
@@ -46,8 +46,18 @@ describe('strait (built binary)', () => {
     );
   });
 
-  it('demo takes flags', () => {
-    const r = strait('demo', '--service', 'ratings', '--port', '8080', '--v1-weight', '100', '--compact');
+  it('demo --print is resources, with its flags', () => {
+    const r = strait(
+      'demo',
+      '--print',
+      '--service',
+      'ratings',
+      '--port',
+      '8080',
+      '--v1-weight',
+      '100',
+      '--compact',
+    );
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
     const out = JSON.parse(r.stdout) as { routes: unknown[] };
@@ -59,7 +69,7 @@ describe('strait (built binary)', () => {
   it('rejects an unknown command with exit code 2', () => {
     const r = strait('demoo');
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('strait: unknown command "demoo" (commands: demo)\n');
+    expect(r.stderr).toBe('strait: unknown command "demoo" (commands: demo, resources)\n');
   });
 
   it('rejects an unknown flag with exit code 2', () => {
@@ -69,7 +79,7 @@ describe('strait (built binary)', () => {
   });
 
   it('rejects a bad flag value', () => {
-    const r = strait('demo', '--port', '70000');
+    const r = strait('resources', '--port', '70000');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--port must be an integer in 1..65535, got "70000"');
   });
@@ -77,6 +87,7 @@ describe('strait (built binary)', () => {
   it('prints help', () => {
     expect(strait('--help').stdout).toContain('demo');
     expect(strait('demo', '--help').stdout).toContain('usage: strait demo');
+    expect(strait('resources', '--help').stdout).toContain('usage: strait resources');
     expect(strait().code).toBe(2);
   });
 });

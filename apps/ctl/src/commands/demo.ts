@@ -1,97 +1,118 @@
-// `strait demo`: today it prints, as Envoy-style JSON, the xDS resources Strait builds for a sample
-// service. Every resource is encoded and decoded before printing, so what is shown is exactly what
-// would go over the wire.
-import {
-  ClusterCodec,
-  ClusterLoadAssignmentCodec,
-  type JsonObject,
-  ListenerCodec,
-  type MessageCodec,
-  RouteConfigurationCodec,
-  resourceToEnvoyJson,
-} from '@strait/xds';
-import { intFlag, parseCommandArgs } from '../args.js';
+// `strait demo`: a live mesh on this machine, no root needed. Starts strait-registry, strait-pilot and
+// a strait-proxy as real processes, HTTP and Dubbo upstreams in two versions, sends bounded traffic
+// through the proxy, shifts the routes v1 → v2 part-way, and prints rate, success, p99 and the split
+// every second. `strait demo --print` keeps the old behaviour (print the xDS resources).
+import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
-import { buildDemoResources, DEFAULT_DEMO } from '../demo/sample.js';
+import { ARCHITECTURES, type Architecture } from '../demo/mesh.js';
+import { runDemo } from '../demo/run.js';
 import { UsageError } from '../io.js';
+import { printResources } from './resources.js';
 
-const USAGE = `usage: strait demo [--service NAME] [--namespace NS] [--port N] [--v1-weight PCT] [--only KINDS] [--compact]
+const USAGE = `usage: strait demo [--duration 30s] [--rate HTTP[,DUBBO]] [--architecture NAME] [--json]
+       strait demo --print [resources flags]   (the xDS resources for a sample service; see "strait resources --help")
 
-Prints the listeners, routes, clusters and endpoints (LDS/RDS/CDS/EDS) a sidecar calling the
-sample service gets: subsets v1 and v2 with a weighted split (default 80/20).
+Runs a live mesh on 127.0.0.1: strait-registry, strait-pilot, one strait-proxy with plain port
+listeners (no iptables, no root), the "reviews" HTTP service and the GreetingService Dubbo
+provider in versions v1 and v2. Traffic goes through the proxy while the routes shift
+v1/v2 90/10 → 50/50 → 0/100; every second shows requests/s, success rate, p99 and who answered.
+Ctrl-C (or the end of --duration) stops everything and removes the temp dir.
 
-  --service NAME     service name (default ${DEFAULT_DEMO.service})
-  --namespace NS     namespace (default ${DEFAULT_DEMO.namespace})
-  --port N           service port (default ${DEFAULT_DEMO.port})
-  --v1-weight PCT    percent of requests to v1, the rest to v2 (default ${DEFAULT_DEMO.v1Weight})
-  --only KINDS       comma-separated subset of listeners,routes,clusters,endpoints
-  --compact          one line of JSON instead of indented
+  --duration D        how long to send traffic (e.g. 30s, 2m); default: until Ctrl-C
+  --rate HTTP[,DUBBO] requests/s (default 200,50; at most 2000 each)
+  --architecture NAME ${ARCHITECTURES.join(' | ')} (default three-in-one)
+  --json              print a machine-readable summary on stdout (live lines go to stderr)
 `;
 
-const KINDS = ['listeners', 'routes', 'clusters', 'endpoints'] as const;
-type Kind = (typeof KINDS)[number];
+const MAX_RATE = 2000;
+/** Bounded: a demo, not a soak test. */
+const MAX_DURATION_MS = 24 * 3600_000;
 
-function parseKinds(value: string | undefined): Set<Kind> {
-  if (value === undefined) return new Set(KINDS);
-  const kinds = new Set<Kind>();
-  for (const part of value.split(',')) {
-    const kind = part.trim();
-    if (!(KINDS as readonly string[]).includes(kind)) {
-      throw new UsageError(`strait demo: --only takes ${KINDS.join(', ')}; got "${kind}"`);
-    }
-    kinds.add(kind as Kind);
+/** `30s`, `1500ms`, `2m`, or plain seconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  const unit = m?.[2] ?? 's';
+  const ms = m ? Number(m[1]) * (unit === 'ms' ? 1 : unit === 's' ? 1000 : 60_000) : Number.NaN;
+  if (!(ms >= 1000 && ms <= MAX_DURATION_MS)) {
+    throw new UsageError(`strait demo: --duration must be 1s..24h like "30s" or "2m", got "${text}"`);
   }
-  return kinds;
+  return ms;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
-function wire<P>(codec: MessageCodec<unknown, P>, message: P): JsonObject {
-  return resourceToEnvoyJson(codec, codec.decode(codec.encode(message)) as P);
+export function parseRate(text: string | undefined): { http: number; dubbo: number } {
+  if (text === undefined) return { http: 200, dubbo: 50 };
+  const parts = text.split(',').map((p) => Number(p.trim()));
+  const [http, dubbo = Math.max(1, Math.round((http ?? 0) / 4))] = parts;
+  const ok = (n: number | undefined): n is number => Number.isInteger(n) && n! >= 1 && n! <= MAX_RATE;
+  if (parts.length > 2 || !ok(http) || !ok(dubbo)) {
+    throw new UsageError(
+      `strait demo: --rate must be HTTP[,DUBBO] requests/s, each 1..${MAX_RATE}, got "${text}"`,
+    );
+  }
+  return { http, dubbo };
 }
 
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'print the xDS resources Strait builds for a sample service',
+  summary: 'run a live local mesh (registry, pilot, proxy, HTTP + Dubbo services) and shift traffic',
   usage: USAGE,
   async run(args, io) {
+    if (args.includes('--print'))
+      return printResources(
+        'demo --print',
+        args.filter((a) => a !== '--print'),
+        io,
+      );
     const { values } = parseCommandArgs('demo', args, {
-      service: { type: 'string' },
-      namespace: { type: 'string' },
-      port: { type: 'string' },
-      'v1-weight': { type: 'string' },
-      only: { type: 'string' },
-      compact: { type: 'boolean', default: false },
+      duration: { type: 'string' },
+      rate: { type: 'string' },
+      architecture: { type: 'string' },
+      json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     });
     if (values.help) {
       io.out(USAGE);
       return 0;
     }
-    const service = values.service ?? DEFAULT_DEMO.service;
-    const namespace = values.namespace ?? DEFAULT_DEMO.namespace;
-    for (const [flag, value] of [
-      ['service', service],
-      ['namespace', namespace],
-    ] as const) {
-      if (!DNS_LABEL.test(value))
-        throw new UsageError(`strait demo: --${flag} must be a DNS label, got "${value}"`);
+    const architecture = values.architecture ?? 'three-in-one';
+    if (!(ARCHITECTURES as readonly string[]).includes(architecture)) {
+      throw new UsageError(
+        `strait demo: --architecture must be one of ${ARCHITECTURES.join(', ')}, got "${architecture}"`,
+      );
     }
-    const resources = buildDemoResources({
-      service,
-      namespace,
-      port: intFlag('demo', 'port', values.port, DEFAULT_DEMO.port, 1, 65535),
-      v1Weight: intFlag('demo', 'v1-weight', values['v1-weight'], DEFAULT_DEMO.v1Weight, 0, 100),
-    });
-    const kinds = parseKinds(values.only);
-    const output: Record<string, unknown> = { service: resources.host };
-    if (kinds.has('listeners')) output['listeners'] = resources.listeners.map((l) => wire(ListenerCodec, l));
-    if (kinds.has('routes')) output['routes'] = resources.routes.map((r) => wire(RouteConfigurationCodec, r));
-    if (kinds.has('clusters')) output['clusters'] = resources.clusters.map((c) => wire(ClusterCodec, c));
-    if (kinds.has('endpoints')) {
-      output['endpoints'] = resources.endpoints.map((e) => wire(ClusterLoadAssignmentCodec, e));
+    const durationMs = values.duration === undefined ? undefined : parseDuration(values.duration);
+    const rate = parseRate(values.rate);
+
+    // First signal: stop cleanly (the run loop sees the abort). Second: give up waiting; the
+    // supervisor's exit hook SIGKILLs any child still running.
+    const controller = new AbortController();
+    let signals = 0;
+    const onSignal = (): void => {
+      signals++;
+      if (signals === 1) {
+        (values.json ? io.err : io.out)('\nstopping (Ctrl-C again to force)…\n');
+        controller.abort();
+      } else process.exit(130);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      const summary = await runDemo(
+        {
+          architecture: architecture as Architecture,
+          durationMs,
+          httpRate: rate.http,
+          dubboRate: rate.dubbo,
+          json: values.json,
+          signal: controller.signal,
+        },
+        io,
+      );
+      if (values.json) io.out(`${JSON.stringify(summary, null, 2)}\n`);
+      return 0;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
-    io.out(`${JSON.stringify(output, null, values.compact ? undefined : 2)}\n`);
-    return 0;
   },
 };

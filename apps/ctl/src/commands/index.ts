@@ -1,5 +1,6 @@
 // The command table: adding a command is a module under commands/ plus one line here.
 import type { Command } from '../command.js';
 import { demoCommand } from './demo.js';
+import { resourcesCommand } from './resources.js';
 
-export const COMMANDS: readonly Command[] = [demoCommand];
+export const COMMANDS: readonly Command[] = [demoCommand, resourcesCommand];

@@ -17,7 +17,7 @@ function capture() {
   };
 }
 
-describe('demo', () => {
+describe('resources (and demo --print)', () => {
   it('builds the same resources every time (builders are pure)', () => {
     expect(buildDemoResources()).toEqual(buildDemoResources());
   });
@@ -30,22 +30,22 @@ describe('demo', () => {
 
   it('runs in-process', async () => {
     const c = capture();
-    expect(await main(['demo', '--compact'], c.io)).toBe(0);
+    expect(await main(['resources', '--compact'], c.io)).toBe(0);
     expect(JSON.parse(c.get().out)).toHaveProperty('clusters');
   });
 
   it('prints only the asked kinds', async () => {
     const c = capture();
-    expect(await main(['demo', '--only', 'clusters,endpoints', '--compact'], c.io)).toBe(0);
+    expect(await main(['demo', '--print', '--only', 'clusters,endpoints', '--compact'], c.io)).toBe(0);
     expect(Object.keys(JSON.parse(c.get().out))).toEqual(['service', 'clusters', 'endpoints']);
     const bad = capture();
-    expect(await main(['demo', '--only', 'secrets'], bad.io)).toBe(2);
+    expect(await main(['resources', '--only', 'secrets'], bad.io)).toBe(2);
     expect(bad.get().err).toContain('--only takes listeners, routes, clusters, endpoints; got "secrets"');
   });
 
   it('validates names', async () => {
     const c = capture();
-    expect(await main(['demo', '--service', 'Bad_Name'], c.io)).toBe(2);
+    expect(await main(['resources', '--service', 'Bad_Name'], c.io)).toBe(2);
     expect(c.get().err).toContain('--service must be a DNS label');
   });
 });
