@@ -4,7 +4,7 @@
 export { RemoteRegistry, type RemoteRegistryOptions } from './backends/embedded/client.js';
 export { type InProcessOptions, InProcessRegistry } from './backends/embedded/in-process.js';
 export { EtcdRegistry, type EtcdRegistryOptions } from './backends/etcd/etcd.js';
-export { KubernetesRegistry, type KubernetesRegistryOptions } from './backends/kubernetes/index.js';
+export type { KubernetesRegistry, KubernetesRegistryOptions } from './backends/kubernetes/index.js';
 export {
   createZooKeeperRegistry,
   parseZooKeeperUrl,

@@ -10,18 +10,13 @@
 // What the store sees of each object: apiVersion, kind, spec and metadata without the server's
 // bookkeeping (resourceVersion, managedFields) and without status, so a status write or a no-op apply
 // is not a config change.
-import {
-  CustomObjectsApi,
-  KubeConfig,
-  type KubernetesListObject,
-  type KubernetesObject,
-} from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import type { ConfigKind, SourcedConfig } from '../kinds/index.js';
 import { CONFIG_KINDS } from '../kinds/index.js';
 import type { RawDocument, Rejection } from '../loader/yaml.js';
 import { type ConfigChange, ConfigStore, type SourcedIssue } from '../store.js';
 import type { ConfigRef, ValidateOptions } from '../validation/index.js';
-import { Reflector } from './reflector.js';
+import type { Reflector } from './reflector.js';
 
 /** Plural resource names of the kinds watched. */
 const PLURALS: Record<ConfigKind, string> = {
@@ -72,15 +67,40 @@ export interface KubernetesConfigWatcher {
 
 type Pending = { type: 'put'; object: KubernetesObject } | { type: 'delete'; object: KubernetesObject };
 
+/**
+ * Starts watching. The Kubernetes client is loaded on first use (importing @strait/config stays cheap for
+ * everyone who never talks to Kubernetes); a kubeconfig that cannot be loaded rejects `ready`.
+ */
 export function watchKubernetesConfig(options: KubernetesConfigOptions = {}): KubernetesConfigWatcher {
-  const kc = loadKubeConfig(options.kubeconfig);
   const store = options.store ?? new ConfigStore(options);
-  const api = kc.makeApiClient(CustomObjectsApi);
+  let closed = false;
+  const started = start(store, options, () => closed);
+  // Not awaited by callers that only close(): keep a failed start from being an unhandled rejection.
+  started.catch(() => undefined);
+  return {
+    store,
+    ready: started.then((s) => s.ready),
+    close: async () => {
+      closed = true;
+      const s = await started.catch(() => undefined);
+      await s?.stop();
+    },
+  };
+}
+
+async function start(
+  store: ConfigStore,
+  options: KubernetesConfigOptions,
+  isClosed: () => boolean,
+): Promise<{ ready: Promise<KubernetesConfigUpdate>; stop: () => Promise<void> }> {
+  const k8s = await import('@kubernetes/client-node');
+  const { Reflector } = await import('./reflector.js');
+  const kc = loadKubeConfig(k8s, options.kubeconfig);
+  const api = kc.makeApiClient(k8s.CustomObjectsApi);
   const kinds = options.kinds ?? (Object.keys(CONFIG_KINDS) as ConfigKind[]);
   const pending = new Map<string, Pending>();
   let flush: NodeJS.Immediate | undefined;
   let generation = 0;
-  let closed = false;
   let synced = false;
   let resolveReady!: (u: KubernetesConfigUpdate) => void;
   const ready = new Promise<KubernetesConfigUpdate>((r) => {
@@ -90,7 +110,7 @@ export function watchKubernetesConfig(options: KubernetesConfigOptions = {}): Ku
   const reflectors = new Map<ConfigKind, Reflector>();
   const apply = (): void => {
     flush = undefined;
-    if (closed) return;
+    if (isClosed()) return;
     const batch = [...pending.values()];
     pending.clear();
     const puts: RawDocument[] = [];
@@ -161,20 +181,21 @@ export function watchKubernetesConfig(options: KubernetesConfigOptions = {}): Ku
     apply();
   });
 
-  return {
-    store,
-    ready,
-    close: async () => {
-      closed = true;
-      if (flush) clearImmediate(flush);
-      await Promise.all([...reflectors.values()].map((r) => r.stop()));
-    },
+  const stop = async (): Promise<void> => {
+    if (flush) clearImmediate(flush);
+    flush = undefined;
+    await Promise.all([...reflectors.values()].map((r) => r.stop()));
   };
+  if (isClosed()) await stop();
+  return { ready, stop };
 }
 
-function loadKubeConfig(kubeconfig: string | KubeConfig | undefined): KubeConfig {
-  if (kubeconfig instanceof KubeConfig) return kubeconfig;
-  const kc = new KubeConfig();
+function loadKubeConfig(
+  k8s: typeof import('@kubernetes/client-node'),
+  kubeconfig: string | KubeConfig | undefined,
+): KubeConfig {
+  if (kubeconfig instanceof k8s.KubeConfig) return kubeconfig;
+  const kc = new k8s.KubeConfig();
   if (kubeconfig) kc.loadFromFile(kubeconfig);
   else kc.loadFromDefault();
   return kc;

@@ -3,7 +3,7 @@
 // account, else ~/.kube/config), never from the URL's authority: credentials live in kubeconfigs.
 import { RegistryError } from '../../errors.js';
 import { checkParams, intParam, type RegistryTarget, registerBackend } from '../../url.js';
-import { KubernetesRegistry, type KubernetesRegistryOptions } from './registry.js';
+import type { KubernetesRegistry, KubernetesRegistryOptions } from './registry.js';
 
 export async function openKubernetes(target: RegistryTarget): Promise<KubernetesRegistry> {
   checkParams(target, [
@@ -32,6 +32,9 @@ export async function openKubernetes(target: RegistryTarget): Promise<Kubernetes
     ...(target.params.get('namespace') ? { namespace: target.params.get('namespace')! } : {}),
     ...(target.params.get('clusterDomain') ? { clusterDomain: target.params.get('clusterDomain')! } : {}),
   };
+  // Loaded on first use: @kubernetes/client-node takes seconds to import, a cost only users of this
+  // backend should pay (setup() registers every backend, and importing @strait/registry must stay cheap).
+  const { KubernetesRegistry } = await import('./registry.js');
   try {
     return new KubernetesRegistry(options);
   } catch (err) {
