@@ -27,6 +27,8 @@ export const PROXY_CODES = {
   PROXY_ERR_UPSTREAM_TIMEOUT: 'the upstream did not answer within the route or per-try timeout',
   PROXY_ERR_OVERFLOW: 'a circuit breaker (connections, pending, requests, retries) is full',
   PROXY_ERR_LIMIT: 'a bounded table (stats label sets, pending buffers) is full',
+  PROXY_ERR_PROTOCOL:
+    'a peer sent bytes that break its protocol (Dubbo: bad magic, bad length, undecodable body)',
   PROXY_ERR_NO_ROUTE: 'no route matches the request (Dubbo: interface, group, version, method, arguments)',
   // xDS client
   PROXY_ERR_XDS_TARGET:

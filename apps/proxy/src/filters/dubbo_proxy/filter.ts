@@ -147,7 +147,7 @@ export class DubboProxyFilter implements NetworkFilterInstance, DownstreamHandle
       stats.request_decoding_error.inc();
       if (twoWay) {
         const id = frame.readBigInt64BE(4);
-        this.localError(conn, id, Status.BAD_REQUEST, 'PROXY_ERR_INVALID_VALUE', (err as Error).message);
+        this.localError(conn, id, Status.BAD_REQUEST, 'PROXY_ERR_PROTOCOL', (err as Error).message);
       }
       return;
     }

@@ -252,6 +252,7 @@ describe('dubbo_proxy: routing, multiplexing, heartbeats, timeouts, hostile inpu
       return f;
     }, 2000);
     expect(bad?.status).toBe(Status.BAD_REQUEST);
+    expect(bad?.errorMessage).toContain('PROXY_ERR_PROTOCOL');
     expect(conn.closed).toBe(false);
     conn.close();
     expect(await consumer.invoke(call('sayHello', ['still']))).toBe('v1: hello still');
