@@ -4,8 +4,7 @@
 // every second. `strait demo --print` keeps the old behaviour (print the xDS resources).
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
-import { ARCHITECTURES, type Architecture } from '../demo/mesh.js';
-import { runDemo } from '../demo/run.js';
+import { ARCHITECTURES, type Architecture } from '../demo/scenario.js';
 import { UsageError } from '../io.js';
 import { printResources } from './resources.js';
 
@@ -97,6 +96,8 @@ export const demoCommand: Command = {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     try {
+      // Loaded only here: the registry client and Dubbo SDK are not needed for --help or --print.
+      const { runDemo } = await import('../demo/run.js');
       const summary = await runDemo(
         {
           architecture: architecture as Architecture,

@@ -13,6 +13,8 @@ import { eventually, proxyClusters } from './admin.js';
 import { DemoError } from './errors.js';
 import { freePort, LOOPBACK } from './ports.js';
 import {
+  ARCHITECTURE_NOTES,
+  type Architecture,
   DUBBO_INTERFACE,
   HTTP_HOST,
   type MeshPorts,
@@ -23,9 +25,6 @@ import {
 import type { SupervisedChild, Supervisor } from './supervisor.js';
 import { dubboSender, httpSender } from './traffic.js';
 import { startDubboUpstream, startHttpUpstream, type Upstream } from './upstreams.js';
-
-export const ARCHITECTURES = ['three-in-one', 'scale-out', 'colocated'] as const;
-export type Architecture = (typeof ARCHITECTURES)[number];
 
 /** How long one component may take to come up on a busy machine before the demo gives up on it. */
 export const START_TIMEOUT_MS = 45_000;
@@ -206,11 +205,16 @@ export async function startMesh(opts: {
     )[1],
   );
   for (const port of [ports.httpPort, ports.dubboPort]) {
-    await proxyChild.waitFor(
-      new RegExp(`listener "0\\.0\\.0\\.0_${port}".* on \\S+:${port}`),
+    // Either "listener NAME added on HOST:PORT" or "listener NAME: <bind error>" (e.g. the probed port
+    // was taken meanwhile): the latter fails the start with the proxy's own message.
+    const m = await proxyChild.waitFor(
+      new RegExp(`listener "0\\.0\\.0\\.0_${port}"(?:: (.*)|.* on \\S+:${port})`),
       `its listener on :${port}`,
       START_TIMEOUT_MS,
     );
+    if (m[1] !== undefined) {
+      throw new DemoError('CTL_ERR_START', `proxy could not bind its listener on :${port}: ${m[1]}`, 'proxy');
+    }
   }
 
   // 5. First request and first call through the mesh: only then is the demo's traffic meaningful.
@@ -236,7 +240,7 @@ export async function startMesh(opts: {
   const clusters = (await proxyClusters(proxyAdmin)).filter((c) => c.name.startsWith('outbound|'));
   const hosts = clusters.reduce((n, c) => n + (c.host_statuses?.length ?? 0), 0);
   done(
-    `ok, ${clusters.length} clusters warm (${hosts} endpoints), listeners http :${ports.httpPort} dubbo :${ports.dubboPort}, admin :${proxyAdmin}`,
+    `ok, ${clusters.length} clusters warm (${hosts} endpoints), listeners http :${ports.httpPort} dubbo :${ports.dubboPort}, admin :${proxyAdmin}\n  (${ARCHITECTURE_NOTES[architecture]})`,
   );
 
   return {

@@ -1,6 +1,18 @@
 // What the live demo configures: the two services, their subsets, and the route changes it applies
 // while traffic flows. Pure: YAML text in the Istio / Strait kinds the pilot reads from its config dir.
 
+/** The pilot's --architecture values (docs/architecture.md). */
+export const ARCHITECTURES = ['three-in-one', 'scale-out', 'colocated'] as const;
+export type Architecture = (typeof ARCHITECTURES)[number];
+
+/** Where the proxy's config and endpoints come from, per architecture: shown when the proxy is up. */
+export const ARCHITECTURE_NOTES: Readonly<Record<Architecture, string>> = {
+  'three-in-one': 'LDS/RDS/CDS/EDS over ADS from the central pilot',
+  'scale-out':
+    'LDS/RDS/CDS from the pilot; endpoints watched straight from the registry by the proxy (no EDS)',
+  colocated: 'LDS/RDS/CDS/EDS from its own pilot over a Unix socket',
+};
+
 export const NAMESPACE = 'default';
 export const HTTP_HOST = `reviews.${NAMESPACE}.svc.cluster.local`;
 export const HTTP_APP = 'reviews';
