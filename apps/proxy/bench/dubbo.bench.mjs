@@ -18,7 +18,7 @@ const pkg = join(here, '..');
 const bin = join(pkg, 'dist', 'bin.js');
 const out = join(pkg, '..', '..', 'docs', 'benchmarks', 'proxy.md');
 const SERVICE = 'org.apache.dubbo.demo.DemoService';
-const ROUNDS = 4;
+const ROUNDS = 8;
 
 function child(args, ready) {
   return new Promise((resolve, reject) => {
@@ -98,6 +98,17 @@ function summary(label, acc) {
 }
 
 const signed = (x) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
+/** CPU seconds (user + system) a child has used so far, from /proc (Linux); undefined elsewhere. */
+function cpuSeconds(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the command name; 100 ticks/s.
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 const newAcc = () => ({ lat: [], errors: 0, elapsed: 0 });
 
 const prov = await child(['--input-type=module', '-e', providerSrc], (log) => /PORT (\d+)/.exec(log)?.[1]);
@@ -141,10 +152,16 @@ try {
   // Alternating rounds: on a shared machine, load shifts hit both targets alike instead of one phase.
   const accDirect = newAcc();
   const accProxy = newAcc();
+  let proxyCpu = 0;
   for (let i = 0; i < ROUNDS; i++) {
     await run(providerPort, seconds / ROUNDS, accDirect);
+    const c0 = cpuSeconds(proxy.c.pid);
     await run(proxyPort, seconds / ROUNDS, accProxy);
+    const c1 = cpuSeconds(proxy.c.pid);
+    if (c0 !== undefined && c1 !== undefined) proxyCpu += c1 - c0;
   }
+  const cpuPerCall = proxyCpu > 0 ? (proxyCpu / accProxy.lat.length) * 1e6 : undefined;
+  if (cpuPerCall !== undefined) console.log(`proxy CPU per call: ${cpuPerCall.toFixed(1)} µs`);
   const direct = summary('direct', accDirect);
   const proxied = summary('through strait-proxy', accProxy);
   const date = new Date().toISOString().slice(0, 19).replace('T', ' ');
@@ -175,6 +192,13 @@ Proxy overhead: throughput ${((proxied.rps / direct.rps) * 100).toFixed(0)}% of 
 p99 ${signed(proxied.p99 - direct.p99)} ms. Three Node.js processes share ${cpus().length} CPU(s) here: when the proxy's
 throughput is close to direct, the consumer and the provider (one event loop each) are the limit and the
 proxy shows up as added latency. Frames written in the same tick go out in one writev per socket.
+${
+  cpuPerCall === undefined
+    ? ''
+    : `\nProxy CPU (user + system, from /proc, measured over the proxy rounds only): ${cpuPerCall.toFixed(1)} µs per call,
+i.e. about ${Math.round(1e6 / cpuPerCall).toLocaleString('en-US')} calls/s per fully used core. This figure moves much less with
+the machine's other load than the rates above do.\n`
+}
 <!-- dubbo:end -->`;
   const doc = existsSync(out) ? readFileSync(out, 'utf8') : '';
   const re = /<!-- dubbo:start -->[\s\S]*<!-- dubbo:end -->/;
