@@ -209,6 +209,17 @@ describe('kubernetes registry backend', () => {
     } finally {
       await r.close();
     }
+    // Without ?kubeconfig=, $KUBECONFIG names the file (as kubectl reads it).
+    const saved = process.env['KUBECONFIG'];
+    process.env['KUBECONFIG'] = server.kubeconfigPath;
+    try {
+      const fromEnv = await openRegistry(`kubernetes://?namespace=${NS}`);
+      expect((await fromEnv.list('reviews')).length).toBe(2);
+      await fromEnv.close();
+    } finally {
+      if (saved === undefined) delete process.env['KUBECONFIG'];
+      else process.env['KUBECONFIG'] = saved;
+    }
     const bad = await openRegistry('kubernetes://10.0.0.1:6443').catch((e: unknown) => e);
     expect(isRegistryError(bad, 'REG_ERR_INVALID_URL')).toBe(true);
     const typo = await openRegistry('kubernetes://?namespce=x').catch((e: unknown) => e);
