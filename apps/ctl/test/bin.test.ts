@@ -69,7 +69,7 @@ describe('strait (built binary)', () => {
   it('rejects an unknown command with exit code 2', () => {
     const r = strait('demoo');
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('strait: unknown command "demoo" (commands: demo, resources)\n');
+    expect(r.stderr).toBe('strait: unknown command "demoo" (commands: demo, resources, status)\n');
   });
 
   it('rejects an unknown flag with exit code 2', () => {

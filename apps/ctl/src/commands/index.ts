@@ -2,5 +2,6 @@
 import type { Command } from '../command.js';
 import { demoCommand } from './demo.js';
 import { resourcesCommand } from './resources.js';
+import { statusCommand } from './status.js';
 
-export const COMMANDS: readonly Command[] = [demoCommand, resourcesCommand];
+export const COMMANDS: readonly Command[] = [demoCommand, resourcesCommand, statusCommand];

@@ -35,7 +35,10 @@ export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs:
 export interface ClusterStatus {
   name: string;
   added_via_api?: boolean;
-  host_statuses?: { address: { socket_address: { address: string; port_value: number } } }[];
+  host_statuses?: {
+    address: { socket_address: { address: string; port_value: number } };
+    stats?: { name: string; value?: number }[];
+  }[];
 }
 
 /** The proxy's clusters from `/clusters?format=json` (Envoy's shape). */

@@ -9,6 +9,7 @@ import { DemoError } from './errors.js';
 import { type Mesh, type Progress, startMesh } from './mesh.js';
 import { LIVE_HEADER, type PhaseReport, summaryTable, windowLine } from './render.js';
 import { type Architecture, type Phase, phases as planPhases } from './scenario.js';
+import { TEMP_PREFIX, writeDemoState } from './state.js';
 import { ProtocolStats, type TallySummary } from './stats.js';
 import { Supervisor } from './supervisor.js';
 import { RateLoop } from './traffic.js';
@@ -68,7 +69,7 @@ export async function runDemo(opts: DemoRunOptions, io: CommandIo): Promise<Demo
       return (detail) => say(`${detail}\n`);
     },
   };
-  const dir = mkdtempSync(join(tmpdir(), 'strait-demo-'));
+  const dir = mkdtempSync(join(tmpdir(), TEMP_PREFIX));
   const supervisor = new Supervisor();
   const partial: Partial<Mesh> = {};
   const plan = planPhases(opts.durationMs);
@@ -81,6 +82,14 @@ export async function runDemo(opts: DemoRunOptions, io: CommandIo): Promise<Demo
       supervisor,
       progress,
       track: (m) => Object.assign(partial, m),
+    });
+    writeDemoState(dir, {
+      pid: process.pid,
+      architecture: mesh.architecture,
+      registry: mesh.registryAddress,
+      pilotHttp: mesh.pilot.http,
+      proxyAdmin: `127.0.0.1:${mesh.proxyAdmin}`,
+      startedAt: new Date().toISOString(),
     });
     if (opts.signal.aborted) return await finish(undefined);
     return await finish(await drive(mesh, plan, opts, say));
