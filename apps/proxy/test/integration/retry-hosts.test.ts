@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StraitProxy } from '../../src/proxy.js';
-import { httpBootstrap, httpUpstream, request, startProxy, staticCluster, type Upstream } from '../helpers/harness.js';
+import {
+  httpBootstrap,
+  httpUpstream,
+  request,
+  startProxy,
+  staticCluster,
+  type Upstream,
+} from '../helpers/harness.js';
 
 describe('retry_host_predicate previous_hosts', () => {
   let good: Upstream;

@@ -162,7 +162,8 @@ class Forwarding {
     this.touch();
     ex.onData((c) => {
       this.touch();
-      if (!this.overflow) {
+      // Only a request that may be retried keeps its body (bounded); others stream without a copy.
+      if (this.retry && !this.overflow) {
         this.buffered += c.length;
         if (this.buffered > RETRY_BUFFER_LIMIT) {
           this.overflow = true;
@@ -259,11 +260,8 @@ class Forwarding {
     this.currentHost = host;
     this.tried.add(host);
     const pool = this.cm.pool(cluster, host, req.ex.protocol);
-    // Only a retry changes the head (its attempt count); the first attempt sends it as built, uncopied.
-    const head: RequestHead =
-      this.attempt > 1
-        ? { ...req.head, headers: { ...req.head.headers, 'x-envoy-attempt-count': String(this.attempt) } }
-        : req.head;
+    const head: RequestHead = { ...req.head, headers: { ...req.head.headers } };
+    if (this.attempt > 1) head.headers['x-envoy-attempt-count'] = String(this.attempt);
     // Circuit breaker accounting for this attempt; released exactly once.
     cluster.rqActive++;
     cluster.rqPending++;
