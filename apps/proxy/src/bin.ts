@@ -49,6 +49,11 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv): Flags {
   }
   const icpt = env['STRAIT_PROXY_INTERCEPTION'];
   if (icpt === 'none' || icpt === 'iptables') flags.interception = icpt;
+  else if (icpt)
+    throw new ProxyError(
+      'PROXY_ERR_BAD_FLAG',
+      `STRAIT_PROXY_INTERCEPTION: "${icpt}" is not iptables or none`,
+    );
   if (env['STRAIT_PROXY_BOOTSTRAP']) flags.bootstrap = env['STRAIT_PROXY_BOOTSTRAP'];
   if (env['STRAIT_PROXY_ADMIN_ADDRESS'])
     flags.adminAddress = parseAddress('STRAIT_PROXY_ADMIN_ADDRESS', env['STRAIT_PROXY_ADMIN_ADDRESS']);
