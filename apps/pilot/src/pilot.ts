@@ -39,6 +39,8 @@ export interface PilotStartOptions {
   readonly configDir?: string;
   /** Watch Istio/Strait custom resources in this cluster too. */
   readonly kubeconfig?: string;
+  /** Longest wait for the cluster's first lists at startup. Default 30 s. */
+  readonly kubeStartTimeoutMs?: number;
   /** Static config instead of (or before) a directory: tests and embedding. */
   readonly config?: readonly ConfigObject[];
   readonly xdsAddress?: HostPort;
@@ -233,8 +235,12 @@ export class Pilot {
       this.setSourceState('dir', await this.configSource.start());
     }
     if (this.opts.kubeconfig) {
-      this.kubeSource = new KubernetesConfigSource(this.opts.kubeconfig, this.metrics, this.log, (state) =>
-        this.configChanged('kube', state),
+      this.kubeSource = new KubernetesConfigSource(
+        this.opts.kubeconfig,
+        this.metrics,
+        this.log,
+        (state) => this.configChanged('kube', state),
+        this.opts.kubeStartTimeoutMs,
       );
       this.setSourceState('kube', await this.kubeSource.start());
     }

@@ -1,9 +1,7 @@
 // Scale-out: a cluster whose endpoints the proxy reads from the registry itself, named the Envoy way
 // (Cluster.cluster_type `strait.clusters.registry`, typed config in proto/strait/clusters/registry).
-// Encoded with protobufjs' Writer because @strait/xds's index exports only the envoy and google
-// namespaces; the field numbers are those of registry_cluster.proto.
-import protobuf from 'protobufjs/minimal.js';
-import type { Any } from './any.js';
+import { strait } from '@strait/xds';
+import { type Any, pack } from './any.js';
 
 export const REGISTRY_CLUSTER_TYPE = 'strait.clusters.registry';
 export const REGISTRY_CLUSTER_TYPE_URL =
@@ -17,18 +15,14 @@ export interface RegistryClusterConfig {
 }
 
 export function packRegistryCluster(c: RegistryClusterConfig): Any {
-  const w = protobuf.Writer.create();
-  if (c.registry) w.uint32((1 << 3) | 2).string(c.registry);
-  if (c.service) w.uint32((2 << 3) | 2).string(c.service);
-  for (const k of Object.keys(c.labels).sort()) {
-    w.uint32((5 << 3) | 2)
-      .fork()
-      .uint32((1 << 3) | 2)
-      .string(k)
-      .uint32((2 << 3) | 2)
-      .string(c.labels[k]!)
-      .ldelim();
-  }
-  if (c.defaultPort) w.uint32((6 << 3) | 0).uint32(c.defaultPort);
-  return { type_url: REGISTRY_CLUSTER_TYPE_URL, value: w.finish() };
+  return pack(
+    'strait.clusters.registry.v1alpha1.RegistryCluster',
+    strait.clusters.registry.v1alpha1.RegistryCluster,
+    {
+      registry: c.registry,
+      service: c.service,
+      labels: { ...c.labels },
+      defaultPort: c.defaultPort,
+    },
+  );
 }
