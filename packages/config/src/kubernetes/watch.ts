@@ -10,6 +10,7 @@
 // What the store sees of each object: apiVersion, kind, spec and metadata without the server's
 // bookkeeping (resourceVersion, managedFields) and without status, so a status write or a no-op apply
 // is not a config change.
+import { readFileSync } from 'node:fs';
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import type { ConfigKind, SourcedConfig } from '../kinds/index.js';
 import { CONFIG_KINDS } from '../kinds/index.js';
@@ -69,9 +70,12 @@ type Pending = { type: 'put'; object: KubernetesObject } | { type: 'delete'; obj
 
 /**
  * Starts watching. The Kubernetes client is loaded on first use (importing @strait/config stays cheap for
- * everyone who never talks to Kubernetes); a kubeconfig that cannot be loaded rejects `ready`.
+ * everyone who never talks to Kubernetes). An unreadable kubeconfig file throws here; one that reads but
+ * cannot be loaded rejects `ready`.
  */
 export function watchKubernetesConfig(options: KubernetesConfigOptions = {}): KubernetesConfigWatcher {
+  // A missing or unreadable kubeconfig file is the caller's mistake: say so now, not through `ready`.
+  if (typeof options.kubeconfig === 'string') readFileSync(options.kubeconfig);
   const store = options.store ?? new ConfigStore(options);
   let closed = false;
   const started = start(store, options, () => closed);

@@ -238,4 +238,8 @@ describe('watchKubernetesConfig', () => {
       await watcher.close();
     }
   });
+
+  it('throws at once for a kubeconfig file that cannot be read', () => {
+    expect(() => watchKubernetesConfig({ kubeconfig: '/nonexistent/kubeconfig' })).toThrow(/ENOENT/);
+  });
 });
