@@ -338,6 +338,10 @@ export class ClusterApplier {
         version: rc.version,
         labels: { ...(rc.labels ?? {}) },
         defaultPort: rc.defaultPort,
+        staleEndpointTtlMs: rc.staleEndpointTtl
+          ? Number(rc.staleEndpointTtl.seconds ?? 0) * 1000 +
+            Math.round(Number(rc.staleEndpointTtl.nanos ?? 0) / 1e6)
+          : 0,
         cells: {
           localRegion: cells?.localRegion || (this.opts.nodeLocality?.region ?? ''),
           localZone: cells?.localZone || (this.opts.nodeLocality?.zone ?? ''),

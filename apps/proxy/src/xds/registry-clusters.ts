@@ -29,6 +29,8 @@ export interface RegistryClusterConfig {
   labels: Record<string, string>;
   defaultPort: number;
   cells: CellConfig;
+  /** stale_endpoint_ttl: how long endpoints outlive a broken watch (0 = until it comes back). */
+  staleEndpointTtlMs: number;
 }
 
 export interface RegistryEndpointsOptions {
@@ -47,6 +49,8 @@ interface ServiceWatch {
   readonly clusters: Map<string, RegistryClusterConfig>;
   watch: Watch | undefined;
   closed: boolean;
+  /** Armed while the watch is broken and some cluster has a stale_endpoint_ttl. */
+  staleTimer: NodeJS.Timeout | undefined;
 }
 
 const HEALTH: Record<Instance['health'], HealthStatusName> = {
@@ -101,7 +105,14 @@ export class RegistryEndpoints {
         this.opts.log(`strait-proxy: registry: watch table full (${this.maxWatches}); "${key}" not watched`);
         return;
       }
-      w = { key, instances: new Map(), clusters: new Map(), watch: undefined, closed: false };
+      w = {
+        key,
+        instances: new Map(),
+        clusters: new Map(),
+        watch: undefined,
+        closed: false,
+        staleTimer: undefined,
+      };
       this.watches.set(key, w);
       this.stats.watched_services.set(this.watches.size);
       void this.run(w, cfg.registry, cfg.service);
@@ -121,6 +132,7 @@ export class RegistryEndpoints {
     w.clusters.delete(clusterName);
     if (w.clusters.size === 0) {
       w.closed = true;
+      clearTimeout(w.staleTimer);
       w.watch?.close();
       this.endpointCount -= w.instances.size;
       this.stats.endpoints.set(this.endpointCount);
@@ -170,6 +182,7 @@ export class RegistryEndpoints {
           `strait-proxy: registry watch ${w.key}: ${(err as Error).message} [PROXY_ERR_REGISTRY]`,
         );
       }
+      this.armStale(w);
       await new Promise<void>((r) => {
         const t = setTimeout(r, backoff.next());
         t.unref();
@@ -177,8 +190,35 @@ export class RegistryEndpoints {
     }
   }
 
+  /**
+   * The watch broke: with a stale_endpoint_ttl (the smallest of the service's clusters), endpoints are
+   * dropped once it passes without a new event; without one they stay until the watch comes back.
+   */
+  private armStale(w: ServiceWatch): void {
+    if (w.staleTimer || w.instances.size === 0) return;
+    const ttls = [...w.clusters.values()].map((c) => c.staleEndpointTtlMs).filter((t) => t > 0);
+    if (ttls.length === 0) return;
+    w.staleTimer = setTimeout(
+      () => {
+        w.staleTimer = undefined;
+        if (w.closed) return;
+        this.stats.stale_drops.inc();
+        this.opts.log(`strait-proxy: registry watch ${w.key}: endpoints dropped after stale_endpoint_ttl`);
+        this.endpointCount -= w.instances.size;
+        this.stats.endpoints.set(this.endpointCount);
+        w.instances.clear();
+        for (const [clusterName, cfg] of w.clusters)
+          this.opts.onAssignment(clusterName, this.build(w, cfg, clusterName));
+      },
+      Math.min(...ttls),
+    );
+    w.staleTimer.unref();
+  }
+
   /** Applies one event to the service's table, then recomputes only this service's clusters. */
   private onEvent(w: ServiceWatch, ev: WatchEvent): void {
+    clearTimeout(w.staleTimer);
+    w.staleTimer = undefined;
     const before = w.instances.size;
     if (ev.type === 'delta') {
       this.stats.deltas.inc();
@@ -205,6 +245,7 @@ export class RegistryEndpoints {
   close(): void {
     for (const w of this.watches.values()) {
       w.closed = true;
+      clearTimeout(w.staleTimer);
       w.watch?.close();
     }
     this.watches.clear();

@@ -41,4 +41,7 @@ export const REGISTRY_CLUSTER_STATS = {
   endpoints: gauge('Registry instances held across watched services'),
   open_failures: counter('Registries that could not be opened'),
   unknown_registry: counter('Clusters naming a registry the proxy was not given'),
+  stale_drops: counter(
+    'Services whose endpoints were dropped by stale_endpoint_ttl while the watch was broken',
+  ),
 } as const;

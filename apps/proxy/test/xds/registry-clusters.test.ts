@@ -1,4 +1,4 @@
-import { InProcessRegistry, type Instance, MemoryStore } from '@strait/registry';
+import { InProcessRegistry, type Instance, MemoryStore, type Registry } from '@strait/registry';
 import { describe, expect, it } from 'vitest';
 import type { LoadAssignmentModel } from '../../src/model/endpoint.js';
 import { StatsStore } from '../../src/stats/store.js';
@@ -15,6 +15,7 @@ const cfg = (over: Partial<RegistryClusterConfig> = {}): RegistryClusterConfig =
   version: '',
   labels: {},
   defaultPort: 80,
+  staleEndpointTtlMs: 0,
   cells: {
     localRegion: 'r1',
     localZone: 'z1',
@@ -113,5 +114,45 @@ describe('RegistryEndpoints', () => {
     expect(re.stats.watched_services.value).toBe(1);
     re.close();
     await registry.close();
+  });
+});
+
+describe('RegistryEndpoints stale_endpoint_ttl', () => {
+  it('keeps endpoints while the watch is broken, and drops them after the TTL', async () => {
+    let opened = 0;
+    const snapshot = { type: 'snapshot' as const, service: 'web', revision: 1, instances: [inst('a', {})] };
+    // First watch: one snapshot, then it ends (a lost registry). Later watches never deliver.
+    const registry = {
+      watch(service: string) {
+        opened++;
+        const first = opened === 1;
+        let closed = false;
+        return {
+          service,
+          close: () => {
+            closed = true;
+          },
+          async *[Symbol.asyncIterator]() {
+            if (first) {
+              yield snapshot;
+              return;
+            }
+            while (!closed) await new Promise((r) => setTimeout(r, 10));
+          },
+        };
+      },
+    } as unknown as Registry;
+    const got: number[] = [];
+    const re = new RegistryEndpoints({
+      registries: new Map([['main', registry]]),
+      onAssignment: (_c, m) => got.push(m.priorities.flat().flatMap((l) => l.hosts).length),
+      stats: new StatsStore(),
+      log: () => {},
+    });
+    re.attach('web', cfg({ staleEndpointTtlMs: 150 }));
+    for (let i = 0; i < 100 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(got).toEqual([1, 0]);
+    expect(re.stats.stale_drops.value).toBe(1);
+    re.close();
   });
 });
