@@ -1,10 +1,12 @@
 // The four resource types the pilot serves and the make-before-break order they are pushed in:
 // clusters first (so routes never name a cluster the proxy lacks), then their endpoints (so new
 // clusters warm), then listeners, then the routes listeners reference.
-export const CDS = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
-export const EDS = 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';
-export const LDS = 'type.googleapis.com/envoy.config.listener.v3.Listener';
-export const RDS = 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration';
+import { TypeUrl as T } from '@strait/xds';
+
+export const CDS = T.Cluster;
+export const EDS = T.ClusterLoadAssignment;
+export const LDS = T.Listener;
+export const RDS = T.RouteConfiguration;
 
 export type TypeUrl = typeof CDS | typeof EDS | typeof LDS | typeof RDS;
 
