@@ -32,8 +32,10 @@ function protocol(label: string, unit: string, s: TallySummary, seconds: number)
   return `${label} ${rate} ok ${ok} p99${p99}  ${versions(s)}${errors ? `  errors: ${errors}` : ''}`;
 }
 
-export const LIVE_HEADER =
-  '  time split  │ HTTP (reviews)                           │ Dubbo (GreetingService)\n';
+/** Width of one protocol's cells in a live line (without error counts), so the header lines up. */
+const PROTOCOL_WIDTH = 51;
+
+export const LIVE_HEADER = `  time split  │ ${'HTTP (reviews)'.padEnd(PROTOCOL_WIDTH)} │ Dubbo (GreetingService)\n`;
 
 /** One line per window: rate, success rate, p99 and the version split for both protocols. */
 export function windowLine(
@@ -47,7 +49,7 @@ export function windowLine(
 }
 
 function row(cells: string[], widths: number[]): string {
-  return `  ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')}\n`;
+  return `${`  ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd()}\n`;
 }
 
 /** The end-of-run table: per phase and protocol, requests, failures, p99 and who answered. */

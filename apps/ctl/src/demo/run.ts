@@ -71,6 +71,10 @@ export async function runDemo(opts: DemoRunOptions, io: CommandIo): Promise<Demo
   };
   const dir = mkdtempSync(join(tmpdir(), TEMP_PREFIX));
   const supervisor = new Supervisor();
+  // If `strait` exits without the orderly stop (a second Ctrl-C), the temp dir still goes; this runs
+  // after the supervisor's own exit hook has killed the children.
+  const removeDir = (): void => rmSync(dir, { recursive: true, force: true });
+  process.on('exit', removeDir);
   const partial: Partial<Mesh> = {};
   const plan = planPhases(opts.durationMs);
   let mesh: Mesh | undefined;
@@ -96,12 +100,14 @@ export async function runDemo(opts: DemoRunOptions, io: CommandIo): Promise<Demo
   } catch (err) {
     say('failed\n');
     await teardown(partial, supervisor, dir).catch(() => {});
+    process.off('exit', removeDir);
     throw err;
   }
 
   async function finish(result: Omit<DemoSummary, 'components' | 'pids' | 'tempDir'> | undefined) {
     say('stopping: traffic, proxy (drain), upstreams (offline), pilot, registry… ');
     await teardown(mesh ?? partial, supervisor, dir);
+    process.off('exit', removeDir);
     say('ok\n');
     const m = mesh!;
     const empty = new ProtocolStats().totalSummary();

@@ -50,7 +50,7 @@ export class SupervisedChild {
   }
 
   /** The last `lines` lines of output, indented, for error messages. */
-  tail(lines = 15): string {
+  tail(lines = 30): string {
     const all = this.log.trimEnd().split('\n');
     return all
       .slice(-lines)

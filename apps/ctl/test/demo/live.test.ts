@@ -26,8 +26,14 @@ interface Summary {
   tempDir: string;
 }
 
-function start(args: string[]): { child: ChildProcess; stdout: () => string; stderr: () => string } {
-  const child = spawn(process.execPath, [bin, 'demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function start(
+  args: string[],
+  env: Record<string, string> = {},
+): { child: ChildProcess; stdout: () => string; stderr: () => string } {
+  const child = spawn(process.execPath, [bin, 'demo', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let out = '';
   let err = '';
   child.stdout!.on('data', (b: Buffer) => {
@@ -103,5 +109,16 @@ describe.skipIf(!existsSync(bin))('strait demo (live mesh, built binaries)', () 
     expect(s.dubbo.failed, JSON.stringify(s.dubbo.errors)).toBe(0);
     expect(s.http.ok).toBeGreaterThan(0);
     expectCleanedUp(s);
+  }, 60_000);
+
+  it('names the component that failed to start, with the tail of its log', async () => {
+    // The pilot reads its flags from the environment too: a bad value makes it exit at once.
+    const run = start(['--duration', '2s'], { STRAIT_PILOT_DEBOUNCE_MAX: 'bogus' });
+    const { code } = await exited(run.child);
+    expect(code).toBe(1);
+    expect(run.stderr()).toContain('strait demo: CTL_ERR_START: pilot exited (code 2');
+    expect(run.stderr()).toContain('--debounce-max "bogus"');
+    expect(run.stdout()).toMatch(/starting registry \(strait-registry\)… ok/);
+    expect(run.stdout()).toMatch(/starting pilot .*failed/);
   }, 60_000);
 });
