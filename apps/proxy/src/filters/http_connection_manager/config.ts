@@ -36,6 +36,8 @@ export interface HcmConfig {
   useRemoteAddress: boolean;
   generateRequestId: boolean;
   serverName: string;
+  /** Enabled upgrade_configs types, lower-case ("websocket"). */
+  upgradeTypes: string[];
 }
 
 type Hcm = envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.$Properties;
@@ -130,5 +132,8 @@ export function translateHcm(h: Hcm, issues: IssueList, path: string): HcmConfig
     useRemoteAddress: wrapped(h.useRemoteAddress, false),
     generateRequestId: wrapped(h.generateRequestId, true),
     serverName: h.serverName || 'envoy',
+    upgradeTypes: (h.upgradeConfigs ?? [])
+      .filter((u) => u.enabled?.value !== false && u.upgradeType)
+      .map((u) => (u.upgradeType ?? '').toLowerCase()),
   };
 }

@@ -28,6 +28,7 @@ import { matchRoute, selectVirtualHost } from '../router/route-matcher.js';
 import type { HcmConfig } from './config.js';
 import { istioLabels } from './istio-labels.js';
 import { HCM_STATS } from './stats.js';
+import { handleUpgrade } from './upgrade.js';
 
 const GRPC_STATUS_FOR_HTTP: Record<number, number> = {
   400: 13,
@@ -94,6 +95,11 @@ export class HttpConnectionManager implements NetworkFilterInstance {
     // node:http enforces headersTimeout from a connection-tracking interval it starts on 'listening';
     // this server never listens (the listener feeds it sockets), so start the tracking explicitly.
     this.h1.emit('listening');
+    this.h1.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+      // An upgraded connection is busy for good: a drain leaves it to the end of the drain window.
+      this.busy.set(socket, (this.busy.get(socket) ?? 0) + 1);
+      handleUpgrade(this.config, this.ctx, this.stats, req, socket, head);
+    });
     this.h1.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) =>
       this.onClientError(err, socket),
     );

@@ -22,6 +22,8 @@ export const HCM_STATS = {
   downstream_rq_rx_reset: counter('Requests reset by the downstream'),
   downstream_rq_time: histogram('Request time in ms'),
   downstream_rq_internal_error: counter('Requests reset because of an internal error'),
+  downstream_rq_upgrade: counter('Upgraded (e.g. WebSocket) requests piped to an upstream'),
+  downstream_rq_upgrade_refused: counter('Upgrade requests refused: upgrade type not in upgrade_configs'),
   no_route: counter('Requests with no matching route'),
   no_cluster: counter('Requests whose route names an unknown cluster'),
   rq_direct_response: counter('Direct responses sent'),
