@@ -28,7 +28,13 @@ async function main(): Promise<number> {
     process.once('SIGTERM', resolve);
   });
   const log = createLogger(o.logLevel);
-  const registries = await openRegistries(o.registries);
+  // With a cluster as config source, its Services/EndpointSlices are a registry too (as Istio's
+  // Kubernetes registry is on whenever it reads CRDs), unless one is named explicitly.
+  const urls = [...o.registries];
+  if (o.kubeconfig && !urls.some((u) => u.startsWith('kubernetes:'))) {
+    urls.push(`kubernetes://?kubeconfig=${encodeURIComponent(o.kubeconfig)}`);
+  }
+  const registries = await openRegistries(urls);
   const pilot = await Pilot.start({
     ...(o.configDir ? { configDir: o.configDir } : {}),
     ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),

@@ -3,15 +3,17 @@
 // apply. Skipped when the harness's kube-apiserver binary has not been built on this machine (the
 // build takes minutes; @strait/kube-testing's own tests build and cache it).
 import { existsSync } from 'node:fs';
-import { CustomObjectsApi } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, DiscoveryV1Api } from '@kubernetes/client-node';
 import {
   apiserverBinaryPath,
   installIstioCrds,
   installStraitCrds,
   KubeApiServer,
 } from '@strait/kube-testing';
+import type { Registry } from '@strait/registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pilot } from '../../src/pilot.js';
+import { openRegistries } from '../../src/sources/open-registries.js';
 import { eventually } from '../helpers/echo-backends.js';
 
 const HOST = 'orders.shop.svc.cluster.local';
@@ -28,6 +30,7 @@ describe.skipIf(!binaryBuilt())('Kubernetes config source on a real kube-apiserv
   let server: KubeApiServer;
   let pilot: Pilot;
   let api: CustomObjectsApi;
+  let registries: { list: Registry[]; close(): Promise<void> } | undefined;
 
   beforeAll(async () => {
     server = await KubeApiServer.start();
@@ -53,8 +56,14 @@ describe.skipIf(!binaryBuilt())('Kubernetes config source on a real kube-apiserv
         },
       },
     });
+    // What strait-pilot's bin does for --kubeconfig: the cluster's Services/EndpointSlices as a registry.
+    registries = await openRegistries([
+      `kubernetes://?kubeconfig=${encodeURIComponent(server.kubeconfigPath)}&pods=false`,
+    ]);
     pilot = await Pilot.start({
       kubeconfig: server.kubeconfigPath,
+      registries: registries?.list ?? [],
+      registryDiscoverEveryMs: 200,
       xdsAddress: { host: '127.0.0.1', port: 0 },
       debounceAfterMs: 10,
     });
@@ -62,7 +71,36 @@ describe.skipIf(!binaryBuilt())('Kubernetes config source on a real kube-apiserv
 
   afterAll(async () => {
     await pilot?.close();
+    await registries?.close();
     await server?.stop();
+  });
+
+  it('turns Services and EndpointSlices into services with endpoints', async () => {
+    const kc = server.kubeConfig();
+    await kc.makeApiClient(CoreV1Api).createNamespacedService({
+      namespace: 'default',
+      body: { metadata: { name: 'cart' }, spec: { ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] } },
+    });
+    await kc.makeApiClient(DiscoveryV1Api).createNamespacedEndpointSlice({
+      namespace: 'default',
+      body: {
+        metadata: { name: 'cart-1', labels: { 'kubernetes.io/service-name': 'cart' } },
+        addressType: 'IPv4',
+        ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+        endpoints: [{ addresses: ['10.3.0.7'], conditions: { ready: true } }],
+      },
+    });
+    const host = 'cart.default.svc.cluster.local';
+    await eventually(
+      () => (pilot.context().endpoints.get(host) ?? []).some((e) => e.address === '10.3.0.7'),
+      20_000,
+    );
+    expect(
+      pilot
+        .context()
+        .services.get(host)
+        ?.ports.map((p) => p.number),
+    ).toEqual([8080]);
   });
 
   it('serves what the cluster holds and follows changes', async () => {
