@@ -5,7 +5,7 @@
 // Usage: node bench/compare/ab.mjs DIST_A DIST_B   (each a copy of apps/proxy/dist placed where it still
 //        resolves this package's node_modules, e.g. apps/proxy/node_modules/.ab/before)
 // Env: AB_ROUNDS (3), AB_SECONDS (5) per wrk run, COMPARE_CONCURRENCY (32).
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,12 +28,14 @@ const upstream = await startChild(process.execPath, [join(here, 'upstream.mjs')]
   return m ? JSON.parse(m[1]) : undefined;
 });
 const proxies = [];
+const dirs = [];
 try {
   for (const [name, dist] of [
     ['A', a],
     ['B', b],
   ]) {
     const dir = mkdtempSync(join(tmpdir(), `strait-ab-${name}-`));
+    dirs.push(dir);
     proxies.push({ name, p: await startStrait({ bin: join(dist, 'bin.js'), dir, up: upstream.ready }) });
   }
   for (const { p } of proxies) await wrk(p.ports.http, { seconds: 1, concurrency });
@@ -62,4 +64,5 @@ try {
 } finally {
   for (const { p } of proxies) await p.stop();
   upstream.child.kill('SIGKILL');
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }
