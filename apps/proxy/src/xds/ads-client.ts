@@ -51,6 +51,8 @@ export interface TypeHandler {
   apply: ApplyUpdate;
   /** Subscribed names the server never sent within the does-not-exist timeout. */
   doesNotExist?(names: readonly string[]): void;
+  /** After every response of the type, applied or not (an empty SotW response calls no apply). */
+  responded?(): void;
 }
 
 /** The part of SotwClientState and DeltaClientState the client uses, over either request type. */
@@ -332,6 +334,7 @@ export class AdsClient {
     this.send(result.request);
     this.flushDeferred();
     this.scheduleDoesNotExist();
+    handler.responded?.();
   }
 
   private flushDeferred(): void {

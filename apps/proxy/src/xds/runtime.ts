@@ -108,9 +108,12 @@ export class XdsRuntime {
           apply: (u) => {
             const errs = this.clusters.applyCds(u);
             this.client.setResourceCount(TypeUrl.Cluster, this.clusters.size);
-            this.firstCdsSeen = true;
-            queueMicrotask(() => this.checkCdsWarm());
             return errs;
+          },
+          // Also after a response that changed nothing (no clusters at all): LDS must not wait.
+          responded: () => {
+            this.firstCdsSeen = true;
+            this.checkCdsWarm();
           },
         },
         [TypeUrl.ClusterLoadAssignment]: {
@@ -121,17 +124,16 @@ export class XdsRuntime {
           apply: (u) => {
             const errs = this.listeners.applyLds(u);
             this.client.setResourceCount(TypeUrl.Listener, this.listeners.size);
-            this.firstLdsSeen = true;
-            queueMicrotask(() => this.checkLdsWarm());
             return errs;
+          },
+          responded: () => {
+            this.firstLdsSeen = true;
+            this.checkLdsWarm();
           },
         },
         [TypeUrl.RouteConfiguration]: {
-          apply: (u) => {
-            const errs = this.routes.applyRds(u);
-            queueMicrotask(() => this.checkLdsWarm());
-            return errs;
-          },
+          apply: this.routes.applyRds,
+          responded: () => this.checkLdsWarm(),
           doesNotExist: this.routes.doesNotExist,
         },
       },
