@@ -41,14 +41,21 @@ export function handleUpgrade(
         method: req.method ?? 'GET',
       })
     : undefined;
-  if (!route || route.action.kind !== 'forward' || route.action.clusters.length === 0) {
+  if (route?.action.kind !== 'forward' || route.action.clusters.length === 0) {
     stats.no_route.inc();
     refuse(socket, 404, 'Not Found');
     return;
   }
   const action = route.action;
   let r = ctx.random() * action.totalWeight;
-  const target = action.clusters.find((c) => (r -= c.weight) < 0) ?? action.clusters.at(-1)!;
+  let target = action.clusters.at(-1)!;
+  for (const c of action.clusters) {
+    r -= c.weight;
+    if (r < 0) {
+      target = c;
+      break;
+    }
+  }
   const cluster = ctx.clusters.get(target.name);
   const host = cluster?.chooseHost({});
   if (!cluster || !host) {
