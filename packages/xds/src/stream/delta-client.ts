@@ -23,6 +23,7 @@ import {
   type DeltaDiscoveryRequest,
   type DeltaDiscoveryResponse,
   isFullStateType,
+  newNames,
   resolveLimits,
   type Status,
   type StreamLimits,
@@ -94,16 +95,9 @@ export class DeltaClientState {
 
   /** Subscribes to more names: a spontaneous request carrying only the new names and no nonce. */
   subscribe(names: readonly string[]): SubscribeResult<DeltaRequest> {
-    const added: string[] = [];
-    for (const name of names) {
-      if (this.names.has(name) || added.includes(name)) continue;
-      const bad = checkResourceName(name, this.limits);
-      if (bad) return { ok: false, error: bad };
-      added.push(name);
-    }
-    if (this.names.size + added.length > this.limits.maxResourceNamesPerType) {
-      return { ok: false, error: tooManyNames(this.typeUrl, this.names.size + added.length, this.limits) };
-    }
+    const fresh = newNames(this.typeUrl, names, this.names, this.limits);
+    if (!fresh.ok) return fresh;
+    const added = fresh.added;
     if (added.length === 0) return { ok: true, request: undefined, dropped: [] };
     for (const name of added) {
       this.names.add(name);

@@ -20,11 +20,11 @@ import { XdsStreamErrorCode } from './errors.js';
 import { resourceNameOf } from './names.js';
 import {
   type Any,
-  checkResourceName,
   checkTypeUrl,
   type DiscoveryRequest,
   type DiscoveryResponse,
   isFullStateType,
+  newNames,
   resolveLimits,
   type Status,
   type StreamLimits,
@@ -127,16 +127,9 @@ export class SotwClientState {
 
   /** Adds names; returns the request to send when connected and something changed. */
   subscribe(names: readonly string[]): SubscribeResult<SotwRequest> {
-    const added: string[] = [];
-    for (const name of names) {
-      if (this.names.has(name) || added.includes(name)) continue;
-      const bad = checkResourceName(name, this.limits);
-      if (bad) return { ok: false, error: bad };
-      added.push(name);
-    }
-    if (this.names.size + added.length > this.limits.maxResourceNamesPerType) {
-      return { ok: false, error: tooManyNames(this.typeUrl, this.names.size + added.length, this.limits) };
-    }
+    const fresh = newNames(this.typeUrl, names, this.names, this.limits);
+    if (!fresh.ok) return fresh;
+    const added = fresh.added;
     if (added.length === 0) return { ok: true, request: undefined, dropped: [] };
     for (const name of added) {
       this.names.add(name);

@@ -126,6 +126,30 @@ export function checkResourceName(name: string, limits: StreamLimits): XdsStream
   return undefined;
 }
 
+/**
+ * The names of `names` not yet in `held`, each checked and deduplicated in one linear pass (proxies
+ * subscribe to tens of thousands of clusters at once), or the error for the first bad name or for
+ * exceeding the per-type limit. Shared by the SotW and Delta clients.
+ */
+export function newNames(
+  typeUrl: string,
+  names: readonly string[],
+  held: ReadonlySet<string>,
+  limits: StreamLimits,
+): { ok: true; added: string[] } | { ok: false; error: XdsStreamError } {
+  const added = new Set<string>();
+  for (const name of names) {
+    if (held.has(name) || added.has(name)) continue;
+    const bad = checkResourceName(name, limits);
+    if (bad) return { ok: false, error: bad };
+    added.add(name);
+  }
+  if (held.size + added.size > limits.maxResourceNamesPerType) {
+    return { ok: false, error: tooManyNames(typeUrl, held.size + added.size, limits) };
+  }
+  return { ok: true, added: [...added] };
+}
+
 export function tooManyNames(typeUrl: string, count: number, limits: StreamLimits): XdsStreamError {
   return new XdsStreamError(
     XdsStreamErrorCode.TooManyResourceNames,
