@@ -3,6 +3,8 @@
 // two in sync. Validation problems are returned as `ConfigIssue` data, never thrown: only programming or
 // I/O failures at API boundaries become `ConfigError` exceptions.
 
+import { StraitError } from '@strait/errors';
+
 export const CFG_CODES = {
   // Loading
   CFG_ERR_FILE_READ: 'a config file or directory could not be read',
@@ -55,24 +57,15 @@ export interface ConfigIssue {
   message: string;
 }
 
-/** Base of every exception Strait throws; the `code` is the stable part. */
-export class StraitError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StraitError';
-    this.code = code;
-  }
-}
+// The one base of every Strait exception; re-exported so `StraitError` keeps resolving from this package.
+export { StraitError };
 
 /** Thrown only for failures at API boundaries (unreadable directory, misuse); never for bad config. */
 export class ConfigError extends StraitError {
-  override readonly code: ConfigCode;
+  declare readonly code: ConfigCode;
   readonly issues: readonly ConfigIssue[];
   constructor(code: ConfigCode, message?: string, options?: { cause?: unknown; issues?: ConfigIssue[] }) {
-    super(code, message ?? CFG_CODES[code], options);
-    this.name = 'ConfigError';
-    this.code = code;
+    super(code, message ?? CFG_CODES[code], {}, options);
     this.issues = options?.issues ?? [];
   }
 }

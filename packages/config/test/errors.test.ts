@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
+import { documentedCodes } from '@strait/errors';
 import { describe, expect, it } from 'vitest';
 import { CFG_CODES, ConfigError, StraitError } from '../src/errors.js';
 
 const docs = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
-const section = docs.slice(docs.indexOf('## @strait/config')).split(/\n## /)[0] ?? '';
 
 describe('errors', () => {
   it('docs/errors.md lists every CFG code, and no retired ones', () => {
-    const listed = [...section.matchAll(/`(CFG_(?:ERR|WARN)_[A-Z0-9_]+)`/g)].map((m) => m[1]);
+    const listed = documentedCodes(docs, '@strait/config', 'CFG_');
     expect(new Set(listed)).toEqual(new Set(Object.keys(CFG_CODES)));
   });
 

@@ -1,6 +1,8 @@
 // One base class and a subclass per failure, each with a stable DUBBO_ERR_* code (docs/errors.md lists them).
 // Callers branch on `code`, never on message text.
 
+import { StraitError } from '@strait/errors';
+
 export const DubboErrorCode = {
   BAD_MAGIC: 'DUBBO_ERR_BAD_MAGIC',
   FRAME_TOO_LARGE: 'DUBBO_ERR_FRAME_TOO_LARGE',
@@ -21,16 +23,10 @@ export const DubboErrorCode = {
 
 export type DubboErrorCodeValue = (typeof DubboErrorCode)[keyof typeof DubboErrorCode];
 
-/** Base of every error @strait/dubbo throws; `code` is stable across releases. */
-export class StraitError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-    this.name = new.target.name;
-  }
-}
+// The one base of every Strait exception; re-exported so `StraitError` keeps resolving from this package.
+export { StraitError };
 
+/** Base of every error @strait/dubbo throws; `code` is stable across releases. */
 export class DubboError extends StraitError {
   declare readonly code: DubboErrorCodeValue;
 }
@@ -69,7 +65,7 @@ export class DubboTruncatedError extends DubboError {
 export class DubboHessianError extends DubboError {
   readonly offset: number;
   constructor(message: string, offset: number, options?: { cause?: unknown }) {
-    super(DubboErrorCode.HESSIAN, `hessian2: ${message} at offset ${offset}`, options);
+    super(DubboErrorCode.HESSIAN, `hessian2: ${message} at offset ${offset}`, {}, options);
     this.offset = offset;
   }
 }
@@ -125,7 +121,7 @@ export class DubboTimeoutError extends DubboError {
 
 export class DubboConnectionClosedError extends DubboError {
   constructor(detail: string, options?: { cause?: unknown }) {
-    super(DubboErrorCode.CONNECTION_CLOSED, `connection closed: ${detail}`, options);
+    super(DubboErrorCode.CONNECTION_CLOSED, `connection closed: ${detail}`, {}, options);
   }
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { documentedCodes } from '@strait/errors';
 import { describe, expect, it } from 'vitest';
 import {
   DubboBadDescriptorError,
@@ -54,8 +55,7 @@ describe('errors', () => {
 
   it('docs/errors.md lists every code, and no retired ones, in the @strait/dubbo section', () => {
     const doc = readFileSync(join(import.meta.dirname, '..', '..', '..', 'docs', 'errors.md'), 'utf8');
-    const section = doc.split('\n## @strait/dubbo')[1]?.split('\n## ')[0] ?? '';
-    const listed = new Set([...section.matchAll(/`(DUBBO_ERR_[A-Z_]+)`/g)].map((m) => m[1]));
+    const listed = new Set(documentedCodes(doc, '@strait/dubbo', 'DUBBO_ERR_'));
     expect(listed).toEqual(new Set(Object.values(DubboErrorCode)));
   });
 });

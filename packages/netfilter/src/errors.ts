@@ -1,6 +1,8 @@
 // One table of every code @strait/netfilter reports. Callers (proxy, agent) branch on `code`, never on
 // message text; docs/errors.md lists the same codes and a test keeps the two in sync.
 
+import { StraitError } from '@strait/errors';
+
 export const NETFILTER_CODES = {
   NETFILTER_ERR_ADDON_UNAVAILABLE:
     'the native addon (dist/native/original_dst.node) is missing or does not load: not Linux, or not built',
@@ -20,18 +22,8 @@ export const NETFILTER_CODES = {
 
 export type NetfilterErrorCode = keyof typeof NETFILTER_CODES;
 
-/** Base of every exception Strait throws; `code` is the stable part, `context` carries data for logs. */
-export class StraitError extends Error {
-  readonly code: string;
-  readonly context: Readonly<Record<string, unknown>>;
-
-  constructor(code: string, message: string, context: Record<string, unknown> = {}, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-    this.context = context;
-  }
-}
+// The one base of every Strait exception; re-exported so `StraitError` keeps resolving from this package.
+export { StraitError };
 
 /** Any error raised by @strait/netfilter. */
 export class NetfilterError extends StraitError {

@@ -1,6 +1,8 @@
 // One table of every code @strait/xds reports. Callers (pilot, proxy, ctl) branch on `code`, never on
 // message text, so codes are stable strings documented in docs/errors.md; a test keeps the two in sync.
 
+import { StraitError } from '@strait/errors';
+
 export const XDS_CODES = {
   XDS_ERR_DECODE: 'bytes could not be decoded as the expected message; names the type URL and field path',
   XDS_ERR_ENCODE: 'a message could not be encoded (a field holds a value of the wrong type)',
@@ -12,18 +14,8 @@ export const XDS_CODES = {
 
 export type XdsErrorCode = keyof typeof XDS_CODES;
 
-/** Base of every exception Strait throws; `code` is the stable part, `context` carries data for logs. */
-export class StraitError extends Error {
-  readonly code: string;
-  readonly context: Readonly<Record<string, unknown>>;
-
-  constructor(code: string, message: string, context: Record<string, unknown> = {}, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-    this.context = context;
-  }
-}
+// The one base of every Strait exception; re-exported so `StraitError` keeps resolving from this package.
+export { StraitError };
 
 /** Any error raised by @strait/xds. */
 export class XdsError extends StraitError {
