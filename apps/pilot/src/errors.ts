@@ -1,6 +1,8 @@
 // One base class and one table of stable codes (after undici's and fastify's errors): callers branch
 // on `code`, never on message text. docs/errors.md lists every code; test/errors.test.ts checks it.
 
+import { StraitError } from '@strait/errors';
+
 export const PilotErrorCodes = {
   /** A command-line flag or STRAIT_PILOT_* variable is unknown, missing or malformed. */
   PILOT_ERR_INVALID_FLAG: 'invalid flag',
@@ -26,14 +28,12 @@ export const PilotErrorCodes = {
 
 export type PilotErrorCode = keyof typeof PilotErrorCodes;
 
-/** The base error of strait-pilot (StraitError-style: stable `code`, human `message`, `cause`). */
-export class PilotError extends Error {
-  override readonly name = 'PilotError';
-  readonly code: PilotErrorCode;
+/** The base error of strait-pilot (a StraitError: stable `code`, human `message`, `cause`). */
+export class PilotError extends StraitError {
+  declare readonly code: PilotErrorCode;
 
   constructor(code: PilotErrorCode, detail?: string, options?: { cause?: unknown }) {
-    super(detail ? `${PilotErrorCodes[code]}: ${detail}` : PilotErrorCodes[code], options);
-    this.code = code;
+    super(code, detail ? `${PilotErrorCodes[code]}: ${detail}` : PilotErrorCodes[code], {}, options);
   }
 }
 

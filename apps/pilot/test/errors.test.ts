@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { documentedCodes } from '@strait/errors';
 import { describe, expect, it } from 'vitest';
 import { isPilotError, PilotError, PilotErrorCodes } from '../src/errors.js';
 
@@ -15,8 +16,7 @@ describe('PilotError', () => {
 
   it('docs/errors.md lists every code in the strait-pilot section and no retired ones', () => {
     const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
-    const section = doc.slice(doc.indexOf('## strait-pilot'));
-    const listed = [...section.matchAll(/`(PILOT_ERR_[A-Z_]+)`/g)].map((m) => m[1]);
+    const listed = documentedCodes(doc, 'strait-pilot', 'PILOT_ERR_');
     expect(new Set(listed)).toEqual(new Set(Object.keys(PilotErrorCodes)));
   });
 });

@@ -1,6 +1,8 @@
 // One error class with stable codes (the package-wide convention): tests that use the harness can tell
 // "the toolchain is missing" from "the server did not come up" without parsing messages.
 
+import { StraitError } from '@strait/errors';
+
 export const KubeTestingErrorCodes = {
   /** The `go` command is not on PATH, so kube-apiserver cannot be built. */
   KT_ERR_NO_GO: 'go toolchain not found',
@@ -18,12 +20,15 @@ export const KubeTestingErrorCodes = {
 
 export type KubeTestingErrorCode = keyof typeof KubeTestingErrorCodes;
 
-export class KubeTestingError extends Error {
-  override readonly name = 'KubeTestingError';
-  readonly code: KubeTestingErrorCode;
+export class KubeTestingError extends StraitError {
+  declare readonly code: KubeTestingErrorCode;
 
   constructor(code: KubeTestingErrorCode, detail?: string, options?: { cause?: unknown }) {
-    super(detail ? `${KubeTestingErrorCodes[code]}: ${detail}` : KubeTestingErrorCodes[code], options);
-    this.code = code;
+    super(
+      code,
+      detail ? `${KubeTestingErrorCodes[code]}: ${detail}` : KubeTestingErrorCodes[code],
+      {},
+      options,
+    );
   }
 }
