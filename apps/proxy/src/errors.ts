@@ -3,6 +3,8 @@
 // the two in sync. Config problems are returned as `ConfigIssue` data (all at once, each naming the
 // resource and field), never thrown; only I/O and programming failures become `ProxyError` exceptions.
 
+import { StraitError } from '@strait/errors';
+
 export const PROXY_CODES = {
   // Bootstrap and flags
   PROXY_ERR_BOOTSTRAP_READ: 'the bootstrap file could not be read',
@@ -68,13 +70,16 @@ export class IssueList {
 export type Translation<T> = { ok: true; value: T } | { ok: false; issues: ConfigIssue[] };
 
 /** Base of every exception the proxy throws; `code` is the stable part, `issues` details config errors. */
-export class ProxyError extends Error {
-  readonly code: ProxyCode;
+export class ProxyError extends StraitError {
+  declare readonly code: ProxyCode;
   readonly issues: ConfigIssue[];
   constructor(code: ProxyCode, message?: string, options?: { cause?: unknown; issues?: ConfigIssue[] }) {
-    super(message ?? PROXY_CODES[code], options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'ProxyError';
-    this.code = code;
+    super(
+      code,
+      message ?? PROXY_CODES[code],
+      {},
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.issues = options?.issues ?? [];
   }
 }

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
+import { documentedCodes } from '@strait/errors';
 import { describe, expect, it } from 'vitest';
 import { PROXY_CODES, ProxyError } from '../src/errors.js';
 
 describe('error codes', () => {
   const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
-  const section = doc.slice(doc.indexOf('## strait-proxy'));
 
   it('docs/errors.md lists every PROXY_ERR code and no retired ones', () => {
-    const documented = [...section.matchAll(/`(PROXY_ERR_\w+)`/g)].map((m) => m[1]);
+    const documented = documentedCodes(doc, 'strait-proxy', 'PROXY_ERR_');
     expect(new Set(documented)).toEqual(new Set(Object.keys(PROXY_CODES)));
   });
 

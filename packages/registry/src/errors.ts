@@ -1,6 +1,8 @@
 // One base class and one subclass-free table of stable codes, after undici's and fastify's errors:
 // callers branch on `code`, never on message text. docs/errors.md lists every code (a test checks).
 
+import { StraitError } from '@strait/errors';
+
 export const RegistryErrorCodes = {
   /** A `--registry` URL could not be parsed or has bad parameters. */
   REG_ERR_INVALID_URL: 'invalid registry URL',
@@ -24,14 +26,12 @@ export const RegistryErrorCodes = {
 
 export type RegistryErrorCode = keyof typeof RegistryErrorCodes;
 
-/** The base error of @strait/registry (StraitError-style: stable `code`, human `message`, `cause`). */
-export class RegistryError extends Error {
-  override readonly name = 'RegistryError';
-  readonly code: RegistryErrorCode;
+/** The base error of @strait/registry (a StraitError: stable `code`, human `message`, `cause`). */
+export class RegistryError extends StraitError {
+  declare readonly code: RegistryErrorCode;
 
   constructor(code: RegistryErrorCode, detail?: string, options?: { cause?: unknown }) {
-    super(detail ? `${RegistryErrorCodes[code]}: ${detail}` : RegistryErrorCodes[code], options);
-    this.code = code;
+    super(code, detail ? `${RegistryErrorCodes[code]}: ${detail}` : RegistryErrorCodes[code], {}, options);
   }
 }
 

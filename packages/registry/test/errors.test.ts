@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { documentedCodes } from '@strait/errors';
 import { describe, expect, it } from 'vitest';
 import { RegistryError, RegistryErrorCodes } from '../src/errors.js';
 
@@ -12,11 +13,7 @@ describe('RegistryError', () => {
 
   it('docs/errors.md lists every code and no retired one', () => {
     const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
-    const section = doc.slice(doc.indexOf('## @strait/registry'));
-    const end = section.indexOf('\n## ', 5);
-    const listed = new Set(
-      [...(end > 0 ? section.slice(0, end) : section).matchAll(/`(REG_ERR_[A-Z_]+)`/g)].map((m) => m[1]),
-    );
+    const listed = new Set(documentedCodes(doc, '@strait/registry', 'REG_ERR_'));
     expect([...listed].sort()).toEqual(Object.keys(RegistryErrorCodes).sort());
   });
 });
