@@ -12,12 +12,12 @@
 // is not a config change.
 import { readFileSync } from 'node:fs';
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
+import type { Reflector } from '@strait/kube';
 import type { ConfigKind, SourcedConfig } from '../kinds/index.js';
 import { CONFIG_KINDS } from '../kinds/index.js';
 import type { RawDocument, Rejection } from '../loader/yaml.js';
 import { type ConfigChange, ConfigStore, type SourcedIssue } from '../store.js';
 import type { ConfigRef, ValidateOptions } from '../validation/index.js';
-import type { Reflector } from './reflector.js';
 
 /** Plural resource names of the kinds watched. */
 const PLURALS: Record<ConfigKind, string> = {
@@ -98,7 +98,7 @@ async function start(
   isClosed: () => boolean,
 ): Promise<{ ready: Promise<KubernetesConfigUpdate>; stop: () => Promise<void> }> {
   const k8s = await import('@kubernetes/client-node');
-  const { Reflector } = await import('./reflector.js');
+  const { Reflector } = await import('@strait/kube');
   const kc = loadKubeConfig(k8s, options.kubeconfig);
   const api = kc.makeApiClient(k8s.CustomObjectsApi);
   const kinds = options.kinds ?? (Object.keys(CONFIG_KINDS) as ConfigKind[]);
@@ -174,6 +174,8 @@ async function start(
         enqueue({ type: type === 'delete' ? 'delete' : 'put', object: full });
       },
       onError: (err) => options.onError?.(kind, err),
+      // A CRD that is not installed is an empty kind: the source becomes ready without it.
+      absentIsEmpty: true,
     });
     reflectors.set(kind, reflector);
   }

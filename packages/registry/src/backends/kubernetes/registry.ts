@@ -23,6 +23,7 @@ import {
   KubeConfig,
   type KubernetesListObject,
 } from '@kubernetes/client-node';
+import { type ListFn, Reflector } from '@strait/kube';
 import { RegistryError } from '../../errors.js';
 import { byId, instanceEqual, normalizeInstance } from '../../instance.js';
 import { Metrics } from '../../metrics.js';
@@ -46,7 +47,6 @@ import {
   SERVICE_NAME_LABEL,
   type Service,
 } from './objects.js';
-import { type ListFn, Reflector } from './reflector.js';
 
 export interface KubernetesRegistryOptions {
   /** A kubeconfig file path or a loaded KubeConfig. Default: $KUBECONFIG, in-cluster, ~/.kube/config. */

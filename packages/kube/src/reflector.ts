@@ -1,19 +1,27 @@
 // A reflector (client-go's name): client-node's ListWatch informer (list, then watch from the list's
 // resourceVersion; on 410 Gone it re-lists and reports the difference as add/update/delete), with what
-// it lacks for a registry:
+// it lacks for the config source and the registry:
 // - bookmarks: the watch asks for them (allowWatchBookmarks), so a quiet watch still advances its
 //   resourceVersion and a reconnect rarely needs a re-list;
 // - restarts: client-node stops on any error other than 410 or a timeout; this retries with bounded
 //   backoff until stopped;
 // - re-list notice: `onRelist` runs after the informer applied a re-list (the first list excluded), so
 //   the registry can hand watchers a resync: after a gap, deltas alone cannot be trusted;
-// - `synced`: resolves after the first list.
-import { type KubeConfig, type KubernetesListObject, ListWatch, Watch } from '@kubernetes/client-node';
-import type { KubeObject } from './objects.js';
+// - `synced`: resolves after the first list;
+// - `absentIsEmpty` (the config source's CRDs): a list answered 404 (CRD not installed) counts as an empty
+//   kind: `synced` resolves, `absent` is true, no error is reported, and listing retries every 10 s, so the
+//   objects appear once the CRD does.
+import {
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  ListWatch,
+  Watch,
+} from '@kubernetes/client-node';
 
-export type ListFn<T extends KubeObject> = () => Promise<KubernetesListObject<T>>;
+export type ListFn<T extends KubernetesObject> = () => Promise<KubernetesListObject<T>>;
 
-export interface ReflectorOptions<T extends KubeObject> {
+export interface ReflectorOptions<T extends KubernetesObject> {
   readonly path: string;
   readonly list: ListFn<T>;
   readonly labelSelector?: string;
@@ -23,9 +31,13 @@ export interface ReflectorOptions<T extends KubeObject> {
   readonly onError?: (err: unknown) => void;
   /** Server-side watch timeout; the watch is then resumed from the last resourceVersion. Default 300. */
   readonly timeoutSeconds?: number;
+  /** Treat a 404 from the list (a CRD that is not installed) as an empty, not-yet-existing kind. */
+  readonly absentIsEmpty?: boolean;
 }
 
 const MAX_BACKOFF_MS = 5_000;
+/** Retry period while the resource is absent (absentIsEmpty). */
+const ABSENT_RETRY_MS = 10_000;
 
 /** client-node's Watch plus bookmarks and a server-side timeout, and a hook on every (re)connect. */
 class BookmarkWatch extends Watch {
@@ -84,12 +96,19 @@ class BookmarkWatch extends Watch {
   }
 }
 
-export class Reflector<T extends KubeObject> {
+const statusOf = (err: unknown): number | undefined => {
+  const e = err as { code?: unknown; statusCode?: unknown } | null;
+  const code = e?.code ?? e?.statusCode;
+  return typeof code === 'number' ? code : undefined;
+};
+
+export class Reflector<T extends KubernetesObject = KubernetesObject> {
   readonly #watch: BookmarkWatch;
   readonly #informer: ListWatch<T>;
   readonly #options: ReflectorOptions<T>;
   #lists = 0;
   #attempt = 0;
+  #absent = false;
   #stopped = true;
   #retry: NodeJS.Timeout | undefined;
   #resolveSynced!: () => void;
@@ -101,7 +120,17 @@ export class Reflector<T extends KubeObject> {
       this.#resolveSynced = r;
     });
     const list: ListFn<T> = async () => {
-      const res = await options.list();
+      let res: KubernetesListObject<T>;
+      try {
+        res = await options.list();
+      } catch (err) {
+        if (options.absentIsEmpty && statusOf(err) === 404) {
+          this.#absent = true;
+          this.#resolveSynced();
+        }
+        throw err;
+      }
+      this.#absent = false;
       const relist = this.#lists++ > 0;
       // ListWatch applies the returned items synchronously once this promise settles (firing
       // add/update/delete); setImmediate runs after that, so the hooks see the applied list.
@@ -136,6 +165,11 @@ export class Reflector<T extends KubeObject> {
     return this.#informer.latestResourceVersion();
   }
 
+  /** Whether the last list found no such resource (only with absentIsEmpty: a CRD not installed). */
+  get absent(): boolean {
+    return this.#absent;
+  }
+
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;
@@ -153,9 +187,9 @@ export class Reflector<T extends KubeObject> {
 
   #failed(err: unknown): void {
     if (this.#stopped) return;
-    this.#options.onError?.(err);
+    if (!this.#absent) this.#options.onError?.(err);
     clearTimeout(this.#retry);
-    const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** this.#attempt++);
+    const delay = this.#absent ? ABSENT_RETRY_MS : Math.min(MAX_BACKOFF_MS, 100 * 2 ** this.#attempt++);
     this.#retry = setTimeout(() => {
       this.#retry = undefined;
       if (!this.#stopped) void this.#informer.start().catch((e: unknown) => this.#failed(e));
