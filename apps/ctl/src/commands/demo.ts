@@ -111,6 +111,13 @@ export const demoCommand: Command = {
       );
       if (values.json) io.out(`${JSON.stringify(summary, null, 2)}\n`);
       return 0;
+    } catch (err) {
+      // Stopped by the user before traffic started: not a failure, but not a full run either.
+      if ((err as { code?: unknown }).code === 'CTL_ERR_INTERRUPTED') {
+        io.err(`strait demo: ${(err as Error).message}\n`);
+        return 130;
+      }
+      throw err;
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

@@ -6,7 +6,9 @@ export type DemoErrorCode =
   /** A component exited while the demo was running. */
   | 'CTL_ERR_EXITED'
   /** A workspace binary (pilot, proxy, registry) is not built. */
-  | 'CTL_ERR_NOT_BUILT';
+  | 'CTL_ERR_NOT_BUILT'
+  /** Ctrl-C (or SIGTERM) arrived while the mesh was starting; what had started was stopped. */
+  | 'CTL_ERR_INTERRUPTED';
 
 export class DemoError extends Error {
   override readonly name = 'DemoError';

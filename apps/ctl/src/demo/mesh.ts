@@ -102,8 +102,13 @@ export async function startMesh(opts: {
   progress: Progress;
   /** Adds what is started in-process, so the caller can stop it even if a later step fails. */
   track: (m: Partial<Mesh>) => void;
+  /** Aborted by Ctrl-C: no further step starts. */
+  signal: AbortSignal;
 }): Promise<Mesh> {
   const { architecture, dir, supervisor, progress, track } = opts;
+  const checkpoint = (): void => {
+    if (opts.signal.aborted) throw new DemoError('CTL_ERR_INTERRUPTED', 'interrupted while starting');
+  };
   const bins = {
     registry: packageBin('@strait/registry', 'server/bin.js'),
     pilot: packageBin('@strait/pilot', 'bin.js'),
@@ -113,6 +118,7 @@ export async function startMesh(opts: {
   mkdirSync(configDir);
   mkdirSync(join(dir, 'registry'));
 
+  checkpoint();
   // 1. Registry.
   let done = progress.step('registry (strait-registry)');
   const registryChild = supervisor.start({
@@ -129,6 +135,7 @@ export async function startMesh(opts: {
   track({ registry });
   done(`ok (${registryAddress})`);
 
+  checkpoint();
   // 2. Upstreams, registered with version labels.
   done = progress.step('upstreams (reviews v1+v2 over HTTP, GreetingService v1+v2 over Dubbo)');
   const upstreams: Upstream[] = [];
@@ -137,6 +144,7 @@ export async function startMesh(opts: {
   for (const v of ['v1', 'v2'] as const) upstreams.push(await startDubboUpstream(registry, v));
   done(`ok (${upstreams.map((u) => `${u.kind} ${u.version} :${u.port}`).join(', ')}; registered)`);
 
+  checkpoint();
   // 3. Pilot, with the services and the first phase's routes already in its config dir.
   const ports: MeshPorts = { httpPort: await freePort(), dubboPort: await freePort() };
   writeFileSync(join(configDir, 'services.yaml'), servicesYaml(ports));
@@ -174,6 +182,7 @@ export async function startMesh(opts: {
   )[1]!;
   done(`ok (xds ${xds}, debug http://${pilotHttp}/debug/syncz)`);
 
+  checkpoint();
   // 4. The client-side proxy: ADS from the pilot; in scale-out, endpoints straight from the registry.
   done = progress.step('proxy (strait-proxy, ADS, plain port listeners)');
   const bootstrapFile = join(dir, 'proxy-bootstrap.yaml');
@@ -217,6 +226,7 @@ export async function startMesh(opts: {
     }
   }
 
+  checkpoint();
   // 5. First request and first call through the mesh: only then is the demo's traffic meaningful.
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const consumer = new DubboConsumer({

@@ -78,6 +78,9 @@ export async function runDemo(opts: DemoRunOptions, io: CommandIo): Promise<Demo
   const partial: Partial<Mesh> = {};
   const plan = planPhases(opts.durationMs);
   let mesh: Mesh | undefined;
+  // Ctrl-C while starting: stop the children now, so whatever step is waiting on one fails at once.
+  const stopStarting = (): void => void supervisor.stopAll(STOP_GRACE_MS);
+  opts.signal.addEventListener('abort', stopStarting);
   try {
     mesh = await startMesh({
       architecture: opts.architecture,
@@ -86,7 +89,8 @@ export async function runDemo(opts: DemoRunOptions, io: CommandIo): Promise<Demo
       supervisor,
       progress,
       track: (m) => Object.assign(partial, m),
-    });
+      signal: opts.signal,
+    }).finally(() => opts.signal.removeEventListener('abort', stopStarting));
     writeDemoState(dir, {
       pid: process.pid,
       architecture: mesh.architecture,
@@ -98,9 +102,15 @@ export async function runDemo(opts: DemoRunOptions, io: CommandIo): Promise<Demo
     if (opts.signal.aborted) return await finish(undefined);
     return await finish(await drive(mesh, plan, opts, say));
   } catch (err) {
-    say('failed\n');
+    say(opts.signal.aborted ? 'interrupted\n' : 'failed\n');
     await teardown(partial, supervisor, dir).catch(() => {});
     process.off('exit', removeDir);
+    if (opts.signal.aborted && mesh === undefined) {
+      throw new DemoError(
+        'CTL_ERR_INTERRUPTED',
+        'interrupted while starting; everything started was stopped',
+      );
+    }
     throw err;
   }
 
