@@ -11,9 +11,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@strait/kube-testing';
 
 /** Debian's `zookeeper` package: the jar's manifest Class-Path pulls in its dependencies. */
 const ZOOKEEPER_JAR = process.env['STRAIT_ZOOKEEPER_JAR'] ?? '/usr/share/java/zookeeper.jar';
@@ -47,19 +48,6 @@ export interface ZooKeeperServer {
 /** True when the ZooKeeper jar and a java binary are present (tests skip with a reason otherwise). */
 export function zooKeeperAvailable(): boolean {
   return existsSync(ZOOKEEPER_JAR);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Sends a four-letter word and returns the reply ('' on any failure). */
