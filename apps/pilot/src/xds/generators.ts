@@ -2,7 +2,12 @@
 // state works with, and decide whether a push concerns a type at all (Istio's cdsNeedsPush & co).
 // Caches are bounded and keyed so that proxies in the same situation share the work.
 import { hash } from 'node:crypto';
-import { envoy } from '@strait/xds';
+import {
+  ClusterCodec,
+  ClusterLoadAssignmentCodec,
+  ListenerCodec,
+  RouteConfigurationCodec,
+} from '@strait/xds';
 import type { ResourceSnapshot, VersionedResource } from '@strait/xds/stream';
 import { type ProxyInfo, proxyClassKey } from '../model/proxy.js';
 import type { PushContext } from '../model/push-context.js';
@@ -21,7 +26,7 @@ import type { PushRequest } from './push-request.js';
 import { CDS, EDS, LDS, RDS, type TypeUrl } from './type-urls.js';
 
 interface Codec<T> {
-  encode(message: T): { finish(): Uint8Array };
+  encode(message: T): Uint8Array;
 }
 
 function versioned<T extends { name?: string | null; clusterName?: string | null }>(
@@ -29,7 +34,7 @@ function versioned<T extends { name?: string | null; clusterName?: string | null
   codec: Codec<T>,
   message: T,
 ): VersionedResource {
-  const value = codec.encode(message).finish();
+  const value = codec.encode(message);
   return {
     name: message.name ?? message.clusterName ?? '',
     // Content hash: equal bytes, equal version, so an unchanged resource is never re-sent (Delta).
@@ -85,17 +90,15 @@ export class Generators {
         return this.endpoints(ctx, proxy, req);
       case CDS:
         return this.cached(ctx, proxy, type, req, () =>
-          generateClusters(ctx, proxy, req).map((c) => versioned(CDS, envoy.config.cluster.v3.Cluster, c)),
+          generateClusters(ctx, proxy, req).map((c) => versioned(CDS, ClusterCodec, c)),
         );
       case LDS:
         return this.cached(ctx, proxy, type, req, () =>
-          generateListeners(ctx, proxy, req).map((l) => versioned(LDS, envoy.config.listener.v3.Listener, l)),
+          generateListeners(ctx, proxy, req).map((l) => versioned(LDS, ListenerCodec, l)),
         );
       case RDS:
         return this.cached(ctx, proxy, type, req, () =>
-          generateRoutes(ctx, proxy, req).map((r) =>
-            versioned(RDS, envoy.config.route.v3.RouteConfiguration, r),
-          ),
+          generateRoutes(ctx, proxy, req).map((r) => versioned(RDS, RouteConfigurationCodec, r)),
         );
     }
   }
@@ -134,7 +137,7 @@ export class Generators {
       let r = this.eds.get(cacheKey);
       if (r === undefined) {
         const [cla] = generateEndpoints(ctx, proxy, { wildcard: false, names: [name] });
-        r = cla ? versioned(EDS, envoy.config.endpoint.v3.ClusterLoadAssignment, cla) : null;
+        r = cla ? versioned(EDS, ClusterLoadAssignmentCodec, cla) : null;
         if (this.eds.size >= MAX_EDS_ENTRIES) this.eds.clear();
         // Scope-filtered misses are per proxy; only cache what exists.
         if (r) this.eds.set(cacheKey, r);

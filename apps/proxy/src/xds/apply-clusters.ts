@@ -3,7 +3,7 @@
 // never sends to a cluster that exists but has no hosts yet. An update of an active cluster applies in
 // place (its hosts, pools and outlier state stay). Endpoints are cached per EDS service name (bounded)
 // so a cluster that warms after its assignment arrived still gets it.
-import { ExtensionName, envoy, strait, TypeUrl } from '@strait/xds';
+import { ClusterCodec, ClusterLoadAssignmentCodec, ExtensionName, envoy, strait, TypeUrl } from '@strait/xds';
 import type { ResourceError, ResourceUpdate } from '@strait/xds/stream';
 import type { ConfigIssue } from '../errors.js';
 import { type ClusterModel, translateCluster } from '../model/cluster.js';
@@ -14,8 +14,9 @@ import type { RegistryClusterConfig, RegistryEndpoints } from './registry-cluste
 import { WARMING_STATS } from './stats.js';
 import { WarmingSet } from './warming.js';
 
-const ClusterMsg = envoy.config.cluster.v3.Cluster;
-const ClaMsg = envoy.config.endpoint.v3.ClusterLoadAssignment;
+// The @strait/xds codecs: located decode errors for NACKs, and the fast ClusterLoadAssignment path.
+const ClusterMsg = ClusterCodec;
+const ClaMsg = ClusterLoadAssignmentCodec;
 const RegistryClusterMsg = strait.clusters.registry.v1alpha1.RegistryCluster;
 const DiscoveryType = envoy.config.cluster.v3.Cluster.DiscoveryType;
 

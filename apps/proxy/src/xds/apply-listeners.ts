@@ -3,7 +3,7 @@
 // warmed, or its initial fetch timeout fired. The manager then updates in place (only changed filter
 // chains drain) or binds a new socket; unrelated listeners are never touched. Activation is async (a
 // bind), so it is serialized per listener name.
-import { envoy } from '@strait/xds';
+import { ListenerCodec } from '@strait/xds';
 import type { ResourceError, ResourceUpdate } from '@strait/xds/stream';
 import { type ListenerModel, translateListener } from '../model/listener.js';
 import type { Scope } from '../stats/store.js';
@@ -11,7 +11,7 @@ import { type ApplyTargets, decodeResource, issuesMessage, ownBytes } from './co
 import type { WARMING_STATS } from './stats.js';
 import { WarmingSet } from './warming.js';
 
-const ListenerMsg = envoy.config.listener.v3.Listener;
+const ListenerMsg = ListenerCodec;
 
 /**
  * How traffic reaches the proxy. `iptables` (default): capture listeners bind (15001/15006) and

@@ -2,7 +2,7 @@
 // touches no connection. A route configuration naming a cluster that is still warming waits for it (or
 // for the initial fetch timeout), so a VirtualService shift to a new subset never sends to a cluster
 // without hosts.
-import { envoy } from '@strait/xds';
+import { RouteConfigurationCodec } from '@strait/xds';
 import type { ResourceError, ResourceUpdate } from '@strait/xds/stream';
 import { type RouteTableModel, translateRouteConfiguration } from '../model/route.js';
 import type { Scope } from '../stats/store.js';
@@ -10,7 +10,7 @@ import { type ApplyTargets, decodeResource, issuesMessage, ownBytes } from './co
 import type { WARMING_STATS } from './stats.js';
 import { WarmingSet } from './warming.js';
 
-const RouteMsg = envoy.config.route.v3.RouteConfiguration;
+const RouteMsg = RouteConfigurationCodec;
 
 interface PendingRoute {
   table: RouteTableModel;
