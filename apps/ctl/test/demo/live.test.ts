@@ -91,6 +91,24 @@ describe.skipIf(!existsSync(bin))('strait demo (live mesh, built binaries)', () 
     expectCleanedUp(s);
   }, 60_000);
 
+  it.each(['scale-out', 'colocated'])(
+    'runs the same traffic with --architecture %s',
+    async (architecture) => {
+      const run = start(['--duration', '6s', '--json', '--rate', '100,25', '--architecture', architecture]);
+      const { code } = await exited(run.child);
+      expect(code, run.stderr()).toBe(0);
+      const s = JSON.parse(run.stdout()) as Summary;
+      expect(s.architecture).toBe(architecture);
+      expect(s.http.failed, JSON.stringify(s.http.errors)).toBe(0);
+      expect(s.dubbo.failed, JSON.stringify(s.dubbo.errors)).toBe(0);
+      expect(s.http.byVersion['v1']).toBeGreaterThan(0);
+      expect(s.http.byVersion['v2']).toBeGreaterThan(0);
+      expect(s.dubbo.ok).toBeGreaterThan(0);
+      expectCleanedUp(s);
+    },
+    60_000,
+  );
+
   it('stops cleanly on SIGINT while traffic flows', async () => {
     const run = start(['--json', '--rate', '100,25']);
     const done = exited(run.child);
