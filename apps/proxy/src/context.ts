@@ -35,7 +35,7 @@ export interface ProxyContext {
   readonly istio: IstioMetrics;
   readonly accessLog: AccessLogWriter;
   readonly node: NodeModel;
-  /** Unset until the native addon lands: ORIGINAL_DST clusters then have no host (never the proxy itself). */
+  /** The destination a capture listener read (SO_ORIGINAL_DST); unset or undefined: ORIGINAL_DST has no host. */
   originalDst?: OriginalDstResolver;
   random(): number;
 }

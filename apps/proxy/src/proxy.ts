@@ -11,6 +11,7 @@ import type { Bootstrap } from './config/bootstrap.js';
 import { toProto3Json } from './config/proto-json.js';
 import { type ProxyContext, RouteStore } from './context.js';
 import { type ConfigIssue, formatIssue, ProxyError } from './errors.js';
+import { capturedOriginalDst, netfilterReader } from './listener/capture.js';
 import { ListenerManager } from './listener/listener-manager.js';
 import { type BootstrapModel, translateBootstrap } from './model/bootstrap.js';
 import { translateCluster } from './model/cluster.js';
@@ -63,6 +64,7 @@ export class StraitProxy {
   private readonly log: (msg: string) => void;
   private statsTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private originalDstErrorLogged = false;
   private readonly exitWaiters: (() => void)[] = [];
   /** The ADS client, when the bootstrap has dynamic_resources.ads_config (or --xds-address). */
   xds: XdsRuntime | undefined;
@@ -81,6 +83,8 @@ export class StraitProxy {
       istio: new IstioMetrics(),
       accessLog: new AccessLogWriter(),
       node: model.node,
+      // ORIGINAL_DST clusters: the destination a capture listener read for this connection, or none.
+      originalDst: capturedOriginalDst,
       random,
     };
     this.drainTimeMs = opts.drainTimeMs ?? 15_000;
@@ -89,6 +93,13 @@ export class StraitProxy {
       drainTimeMs: this.drainTimeMs,
       defaultHeadersTimeoutMs: opts.defaultHeadersTimeoutMs ?? 60_000,
       maxConnections: opts.maxConnectionsPerListener ?? 100_000,
+      originalDst: netfilterReader((err) => {
+        if (this.originalDstErrorLogged) return;
+        this.originalDstErrorLogged = true;
+        this.log(
+          `strait-proxy: cannot read original destinations, closing captured connections: ${err.message}`,
+        );
+      }),
     });
     this.serverStats = stats.scope('server.', 'server', SERVER_STATS);
     this.serverStats.concurrency.set(1);

@@ -4,6 +4,7 @@ import type { ProxyContext } from '../context.js';
 import { stableKey } from '../model/common.js';
 import type { ListenerModel } from '../model/listener.js';
 import type { Scope } from '../stats/store.js';
+import { addressMatch, type Destination } from './capture.js';
 import { ActiveListener, type ListenerOptions } from './listener.js';
 import { LISTENER_MANAGER_STATS } from './stats.js';
 
@@ -12,10 +13,13 @@ export class ListenerManager {
   private readonly draining = new Set<ActiveListener>();
   readonly stats: Scope<typeof LISTENER_MANAGER_STATS>;
 
+  private readonly opts: ListenerOptions;
+
   constructor(
     private readonly ctx: ProxyContext,
-    private readonly opts: ListenerOptions,
+    opts: ListenerOptions,
   ) {
+    this.opts = { ...opts, findListener: (dst) => this.findByDestination(dst) };
     this.stats = ctx.stats.scope('listener_manager.', 'listener_manager', LISTENER_MANAGER_STATS);
   }
 
@@ -62,6 +66,21 @@ export class ListenerManager {
       this.stats.total_listeners_draining.set(this.draining.size);
     }, this.opts.drainTimeMs + 100);
     t.unref();
+  }
+
+  /**
+   * Envoy's use_original_dst hand-off target: the listener whose address is exactly the destination,
+   * else one on the wildcard address with its port. Capture listeners are never targets.
+   */
+  findByDestination(dst: Destination): ActiveListener | undefined {
+    let wildcard: ActiveListener | undefined;
+    for (const { listener } of this.active.values()) {
+      if (listener.model.useOriginalDst) continue;
+      const m = addressMatch(listener.model.address.host, listener.port, dst);
+      if (m === 'exact') return listener;
+      if (m === 'wildcard') wildcard ??= listener;
+    }
+    return wildcard;
   }
 
   get(name: string): ActiveListener | undefined {

@@ -8,6 +8,7 @@ import { type NetworkFilterInstance, networkFilterByKind } from '../filters/regi
 import { stableKey } from '../model/common.js';
 import type { FilterChainModel, ListenerModel } from '../model/listener.js';
 import type { Scope } from '../stats/store.js';
+import { type Destination, type OriginalDstReader, recordOriginalDst } from './capture.js';
 import { selectFilterChain } from './filter-chain-match.js';
 import { SNIFF_BYTES, type Sniffed, sniff } from './sniff.js';
 import { LISTENER_STATS } from './stats.js';
@@ -26,6 +27,10 @@ export interface ListenerOptions {
   defaultHeadersTimeoutMs: number;
   /** Open connections per listener; beyond it new ones are closed at once (a file-descriptor guard). */
   maxConnections?: number;
+  /** Reads the pre-REDIRECT destination on capture listeners; without it they close every connection. */
+  originalDst?: OriginalDstReader;
+  /** use_original_dst: the listener whose address is the destination (the listener manager's lookup). */
+  findListener?: (dst: Destination) => ActiveListener | undefined;
 }
 
 /** Hard cap on bytes read while sniffing (a misbehaving client cannot make us buffer more). */
@@ -56,6 +61,11 @@ export class ActiveListener {
     return a && typeof a === 'object' ? a.port : this.model.address.port;
   }
 
+  /** Captures redirected traffic: reads each connection's original destination (15001, 15006). */
+  get capture(): boolean {
+    return this.model.useOriginalDst || this.model.originalDstFilter === true;
+  }
+
   get statPrefix(): string {
     return `listener.${this.model.address.host}_${this.port}.`;
   }
@@ -76,9 +86,15 @@ export class ActiveListener {
     });
     server.on('error', () => {});
     this.server = server;
-    this.stats = this.ctx.stats.scope(this.statPrefix, 'listener', LISTENER_STATS, {
+    this.ensureStats();
+  }
+
+  // Listeners that do not bind (bind_to_port: false) get their stats when a hand-off first reaches them.
+  private ensureStats(): Scope<typeof LISTENER_STATS> {
+    this.stats ??= this.ctx.stats.scope(this.statPrefix, 'listener', LISTENER_STATS, {
       envoy_listener_address: `${this.model.address.host}_${this.port}`,
     });
+    return this.stats;
   }
 
   private makeInstance(fc: FilterChainModel): Instance {
@@ -138,7 +154,37 @@ export class ActiveListener {
   }
 
   private onConnection(socket: net.Socket): void {
-    const stats = this.stats!;
+    if (this.capture) {
+      // Read once, right after accept. Not redirected (someone dialled 15001 directly, or the addon is
+      // missing): closed, never forwarded to the socket's own address, which would loop into the proxy.
+      const dst = this.opts.originalDst?.(socket);
+      if (dst === undefined) {
+        this.ensureStats().downstream_cx_not_redirected.inc();
+        socket.destroy();
+        return;
+      }
+      recordOriginalDst(socket, dst);
+      if (this.model.useOriginalDst && !this.draining) {
+        const target = this.opts.findListener?.(dst);
+        if (target !== undefined && target !== this && !target.draining) {
+          this.ensureStats().downstream_cx_handed_off.inc();
+          target.adopt(socket, dst);
+          return;
+        }
+      }
+      this.accept(socket, dst);
+      return;
+    }
+    this.accept(socket, undefined);
+  }
+
+  /** A captured connection handed over by a use_original_dst listener (Envoy's listener hand-off). */
+  adopt(socket: net.Socket, dst: Destination): void {
+    this.accept(socket, dst);
+  }
+
+  private accept(socket: net.Socket, dst: Destination | undefined): void {
+    const stats = this.ensureStats();
     if (this.draining) {
       socket.destroy();
       return;
@@ -158,7 +204,7 @@ export class ActiveListener {
     });
     socket.on('error', () => {});
     if (!this.model.sniff) {
-      this.dispatch(socket, Buffer.alloc(0), 'tcp');
+      this.dispatch(socket, Buffer.alloc(0), 'tcp', dst);
       return;
     }
     stats.downstream_pre_cx_active.inc();
@@ -172,7 +218,7 @@ export class ActiveListener {
       socket.removeListener('data', onData);
       socket.removeListener('end', onEnd);
       socket.pause();
-      this.dispatch(socket, buf, proto);
+      this.dispatch(socket, buf, proto, dst);
     };
     const onData = (c: Buffer) => {
       buf = buf.length === 0 ? c : Buffer.concat([buf, c]);
@@ -193,11 +239,11 @@ export class ActiveListener {
     socket.on('end', onEnd);
   }
 
-  private dispatch(socket: net.Socket, peeked: Buffer, proto: Sniffed): void {
+  private dispatch(socket: net.Socket, peeked: Buffer, proto: Sniffed, dst: Destination | undefined): void {
     if (socket.destroyed) return;
     const info = {
-      destinationIp: socket.localAddress ?? '',
-      destinationPort: socket.localPort ?? 0,
+      destinationIp: dst?.address ?? socket.localAddress ?? '',
+      destinationPort: dst?.port ?? socket.localPort ?? 0,
       sourceIp: socket.remoteAddress ?? '',
       sourcePort: socket.remotePort ?? 0,
       transportProtocol: 'raw_buffer',

@@ -11,6 +11,12 @@ export const LISTENER_STATS = {
   ),
   downstream_cx_overflow: counter('Connections closed because the listener was at its connection limit'),
   no_filter_chain_match: counter('Connections no filter chain matched'),
+  downstream_cx_not_redirected: counter(
+    'Connections to a capture listener (use_original_dst or the original_dst listener filter) that iptables did not redirect: closed',
+  ),
+  downstream_cx_handed_off: counter(
+    'Captured connections handed to the listener bound to their original destination',
+  ),
   downstream_cx_drain_close: counter('Connections closed at the end of a drain'),
 } as const;
 

@@ -53,6 +53,8 @@ export interface ListenerModel {
   sniff: boolean;
   sniffTimeoutMs: number;
   useOriginalDst: boolean;
+  /** `envoy.filters.listener.original_dst` is configured: chains match on the pre-REDIRECT destination. */
+  originalDstFilter?: boolean;
   bindToPort: boolean;
   direction: TrafficDirection;
   perConnectionBufferLimitBytes: number;
@@ -113,6 +115,9 @@ export function translateListenerInto(l: Listener, issues: IssueList): ListenerM
     sniff: false,
     sniffTimeoutMs: durationMs(l.listenerFiltersTimeout, 15_000),
     useOriginalDst: wrapped(l.useOriginalDst, false),
+    originalDstFilter: (l.listenerFilters ?? []).some(
+      (lf) => lf.name === 'envoy.filters.listener.original_dst',
+    ),
     bindToPort: wrapped(l.bindToPort, true),
     direction:
       l.trafficDirection === TD.INBOUND
