@@ -14,16 +14,19 @@ export interface Destination {
 /** Reads a socket's pre-REDIRECT destination; undefined when the connection was not redirected. */
 export type OriginalDstReader = (socket: net.Socket) => Destination | undefined;
 
-const captured = new WeakMap<net.Socket, Destination>();
+// A symbol property rather than a WeakMap: HTTP/2 hands the HCM `session.socket`, a Proxy of the
+// accepted socket, which forwards property reads to it but is not the same object as a map key.
+const ORIGINAL_DST = Symbol('strait.originalDst');
+type Tagged = net.Socket & { [ORIGINAL_DST]?: Destination };
 
 /** Remembers the original destination of an accepted capture-listener socket. */
 export function recordOriginalDst(socket: net.Socket, dst: Destination): void {
-  captured.set(socket, dst);
+  (socket as Tagged)[ORIGINAL_DST] = dst;
 }
 
 /** The original destination recorded for a socket by a capture listener (ctx.originalDst). */
 export function capturedOriginalDst(socket: net.Socket): Destination | undefined {
-  return captured.get(socket);
+  return (socket as Tagged)[ORIGINAL_DST];
 }
 
 /**

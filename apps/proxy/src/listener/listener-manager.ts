@@ -2,7 +2,7 @@
 // (only connections of changed filter chains drain); a moved or removed listener drains and closes.
 import type { ProxyContext } from '../context.js';
 import { stableKey } from '../model/common.js';
-import type { ListenerModel } from '../model/listener.js';
+import type { ListenerModel, TrafficDirection } from '../model/listener.js';
 import type { Scope } from '../stats/store.js';
 import { addressMatch, type Destination } from './capture.js';
 import { ActiveListener, type ListenerOptions } from './listener.js';
@@ -19,7 +19,7 @@ export class ListenerManager {
     private readonly ctx: ProxyContext,
     opts: ListenerOptions,
   ) {
-    this.opts = { ...opts, findListener: (dst) => this.findByDestination(dst) };
+    this.opts = { ...opts, findListener: (dst, dir) => this.findByDestination(dst, dir) };
     this.stats = ctx.stats.scope('listener_manager.', 'listener_manager', LISTENER_MANAGER_STATS);
   }
 
@@ -70,12 +70,16 @@ export class ListenerManager {
 
   /**
    * Envoy's use_original_dst hand-off target: the listener whose address is exactly the destination,
-   * else one on the wildcard address with its port. Capture listeners are never targets.
+   * else one on the wildcard address with its port. Capture listeners are never targets, and neither is a
+   * listener of the other direction: the pilot sets use_original_dst on virtualInbound too, and inbound
+   * traffic for pod port 9080 must not land on the outbound 0.0.0.0_9080 listener.
    */
-  findByDestination(dst: Destination): ActiveListener | undefined {
+  findByDestination(dst: Destination, direction: TrafficDirection): ActiveListener | undefined {
     let wildcard: ActiveListener | undefined;
     for (const { listener } of this.active.values()) {
+      const d = listener.model.direction;
       if (listener.model.useOriginalDst) continue;
+      if (direction !== 'UNSPECIFIED' && d !== 'UNSPECIFIED' && d !== direction) continue;
       const m = addressMatch(listener.model.address.host, listener.port, dst);
       if (m === 'exact') return listener;
       if (m === 'wildcard') wildcard ??= listener;

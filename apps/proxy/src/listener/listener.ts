@@ -30,7 +30,7 @@ export interface ListenerOptions {
   /** Reads the pre-REDIRECT destination on capture listeners; without it they close every connection. */
   originalDst?: OriginalDstReader;
   /** use_original_dst: the listener whose address is the destination (the listener manager's lookup). */
-  findListener?: (dst: Destination) => ActiveListener | undefined;
+  findListener?: (dst: Destination, direction: ListenerModel['direction']) => ActiveListener | undefined;
 }
 
 /** Hard cap on bytes read while sniffing (a misbehaving client cannot make us buffer more). */
@@ -165,7 +165,7 @@ export class ActiveListener {
       }
       recordOriginalDst(socket, dst);
       if (this.model.useOriginalDst && !this.draining) {
-        const target = this.opts.findListener?.(dst);
+        const target = this.opts.findListener?.(dst, this.model.direction);
         if (target !== undefined && target !== this && !target.draining) {
           this.ensureStats().downstream_cx_handed_off.inc();
           target.adopt(socket, dst);

@@ -104,6 +104,7 @@ static_resources:
                 cluster: PassthroughCluster
     - name: virtualInbound
       address: { socket_address: { address: 0.0.0.0, port_value: 15006 } }
+      use_original_dst: true # as the pilot builds it: must not hand off to the outbound 0.0.0.0_${APP_PORT}
       traffic_direction: INBOUND
       listener_filters:
         - name: envoy.filters.listener.original_dst
@@ -112,6 +113,12 @@ static_resources:
         - name: inbound-${APP_PORT}
           filter_chain_match: { destination_port: ${APP_PORT} }
           filters:${hcm('inbound', 'inbound_app', 'x-strait-inbound')}
+    - name: 0.0.0.0_${APP_PORT}
+      address: { socket_address: { address: 0.0.0.0, port_value: ${APP_PORT} } }
+      bind_to_port: false
+      traffic_direction: OUTBOUND
+      filter_chains:
+        - filters:${hcm('outbound_app', 'PassthroughCluster', 'x-strait-captured')}
     - name: 0.0.0.0_${SERVICE_PORT}
       address: { socket_address: { address: 0.0.0.0, port_value: ${SERVICE_PORT} } }
       bind_to_port: false
