@@ -102,9 +102,12 @@ export async function runDemo(opts: DemoRunOptions, io: CommandIo): Promise<Demo
     if (opts.signal.aborted) return await finish(undefined);
     return await finish(await drive(mesh, plan, opts, say));
   } catch (err) {
-    say(opts.signal.aborted ? 'interrupted\n' : 'failed\n');
-    await teardown(partial, supervisor, dir).catch(() => {});
+    // Completes the progress line of the step that failed (a failure while running has none).
+    if (mesh === undefined) say(opts.signal.aborted ? 'interrupted\n' : 'failed\n');
+    else say('stopping after a failure… ');
+    await teardown(mesh ?? partial, supervisor, dir).catch(() => {});
     process.off('exit', removeDir);
+    if (mesh !== undefined) say('ok\n');
     if (opts.signal.aborted && mesh === undefined) {
       throw new DemoError(
         'CTL_ERR_INTERRUPTED',
@@ -191,13 +194,12 @@ async function drive(
     const seconds = Math.max(0.001, (now - lastWindow) / 1000);
     lastWindow = now;
     say(windowLine(now / 1000, current.name, http.takeWindow(), dubbo.takeWindow(), seconds));
-    const dead = ['registry', 'pilot', 'proxy'].find((n) => !mesh.children[n as 'proxy'].running);
+    const dead = Object.values(mesh.children).find((c) => !c.running);
     if (dead) {
-      const c = mesh.children[dead as 'proxy'];
       failure = new DemoError(
         'CTL_ERR_EXITED',
-        `${dead} exited during the demo; last output:\n${c.tail()}`,
-        dead,
+        `${dead.name} exited during the demo (code ${dead.child.exitCode}, signal ${dead.child.signalCode}); last output:\n${dead.tail()}`,
+        dead.name,
       );
       break;
     }

@@ -126,11 +126,6 @@ export class Supervisor {
     return this.children.map((c) => c.pid).filter((p): p is number => p !== undefined);
   }
 
-  /** The first child that has exited while it should be running, if any. */
-  exitedChild(): SupervisedChild | undefined {
-    return this.children.find((c) => !c.running);
-  }
-
   /** Stops children in reverse start order, each bounded by `graceMs`. */
   async stopAll(graceMs: number): Promise<void> {
     for (const c of [...this.children].reverse()) await c.stop(graceMs);
