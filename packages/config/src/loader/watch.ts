@@ -64,14 +64,20 @@ export function watchConfigDirectory(dir: string, options: WatchOptions = {}): C
   let queued: Promise<ConfigSnapshot> | undefined;
 
   const reloadOnce = async (): Promise<ConfigSnapshot> => {
+    // Node's recursive watch on Linux loses a file once it is replaced by a rename (how editors and
+    // ConfigMap updates write), so the watch is re-armed before every read: whatever changes after this
+    // point fires the new watch, and whatever changed before it is in the read below.
+    if (!closed) {
+      watcher?.close();
+      watcher = undefined;
+      startWatching();
+    }
     const read = await readConfigDirectory(dir, options);
     let result: ApplyResult;
     if (!read.complete) {
-      // An inotify watch on a removed directory never fires again: drop it and re-watch once it is back.
+      // An inotify watch on a removed directory never fires again: drop it; the next reload re-arms it.
       watcher?.close();
       watcher = undefined;
-    } else if (!watcher && !closed) {
-      startWatching();
     }
     if (read.complete) {
       result = store.sync(read.documents, { failures: read.failures, retainFiles: read.unreadable });
@@ -137,7 +143,6 @@ export function watchConfigDirectory(dir: string, options: WatchOptions = {}): C
       watcher = undefined;
     }
   }
-  startWatching();
   const resyncMs = options.resyncMs ?? 30_000;
   const resync = resyncMs > 0 ? setInterval(() => void reload(), resyncMs) : undefined;
   // Periodic resync must not keep a process alive on its own.

@@ -71,6 +71,21 @@ describe('watchConfigDirectory', () => {
     expect(last.changes.map((c) => `${c.type} ${c.name}`)).toEqual(['deleted b']);
   });
 
+  it('sees every change to a file that editors keep replacing by rename, without waiting for resync', async () => {
+    write('a.yaml', vsYaml('a', 'v1'));
+    watcher = watchConfigDirectory(dir, {
+      debounceMs: 20,
+      maxWaitMs: 200,
+      resyncMs: 0,
+      onUpdate: (s) => snapshots.push(s),
+    });
+    await watcher.ready;
+    for (const subset of ['v2', 'v3', 'v4', 'v5']) {
+      write('a.yaml', vsYaml('a', subset));
+      await until((s) => subsetOf(s, 'a') === subset, 3000);
+    }
+  });
+
   it('keeps the last good version of an object whose new version is invalid, others unaffected', async () => {
     write('a.yaml', vsYaml('a'));
     write('b.yaml', vsYaml('b'));
