@@ -6,6 +6,7 @@ import { isPilotError } from './errors.js';
 import { createLogger } from './log.js';
 import { Pilot } from './pilot.js';
 import { openRegistries } from './sources/open-registries.js';
+import { loadXdsTls } from './xds/auth.js';
 
 async function main(): Promise<number> {
   let parsed: ReturnType<typeof parseArgs>;
@@ -38,12 +39,14 @@ async function main(): Promise<number> {
   const pilot = await Pilot.start({
     ...(o.configDir ? { configDir: o.configDir } : {}),
     ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
-    ...(o.architecture === 'colocated' &&
-    o.xdsUnixSocket &&
-    !process.argv.some((a) => a.startsWith('--xds-address')) &&
-    !process.env['STRAIT_PILOT_XDS_ADDRESS']
+    ...((o.architecture === 'colocated' &&
+      o.xdsUnixSocket &&
+      !process.argv.some((a) => a.startsWith('--xds-address')) &&
+      !process.env['STRAIT_PILOT_XDS_ADDRESS']) ||
+    !o.xdsAddress
       ? {}
       : { xdsAddress: o.xdsAddress }),
+    ...(o.xdsTls ? { xdsTls: await loadXdsTls(o.xdsTls) } : {}),
     httpAddress: o.httpAddress,
     architecture: o.architecture,
     registries: registries.list,
@@ -56,11 +59,13 @@ async function main(): Promise<number> {
     log,
   });
   if (pilot.xdsAddress) process.stdout.write(`xds listening on ${pilot.xdsAddress}\n`);
+  if (pilot.xdsTlsAddress) process.stdout.write(`xds-tls listening on ${pilot.xdsTlsAddress}\n`);
   if (o.xdsUnixSocket) process.stdout.write(`xds listening on unix://${o.xdsUnixSocket}\n`);
   process.stdout.write(`http listening on ${pilot.httpAddress}\n`);
   log.info('strait-pilot started', {
     architecture: o.architecture,
     xds: pilot.xdsAddress,
+    xdsTls: pilot.xdsTlsAddress,
     http: pilot.httpAddress,
   });
   await stop;

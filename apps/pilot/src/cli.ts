@@ -16,7 +16,10 @@ export interface HostPort {
 
 export interface PilotOptions {
   readonly configDir: string | undefined;
-  readonly xdsAddress: HostPort;
+  /** Plaintext ADS (Istio's 15010); undefined with `--xds-address none`. */
+  readonly xdsAddress: HostPort | undefined;
+  /** ADS over TLS (Istio's 15012) with client-certificate or bearer-token authentication. */
+  readonly xdsTls: XdsTlsFlags | undefined;
   readonly httpAddress: HostPort;
   readonly architecture: Architecture;
   readonly registries: readonly string[];
@@ -29,6 +32,15 @@ export interface PilotOptions {
   /** Most queued responses per connection before a client is deemed stuck and disconnected. */
   readonly sendQueueLimit: number;
   readonly logLevel: LogLevel;
+}
+
+export interface XdsTlsFlags {
+  readonly address: HostPort;
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly clientCaFile: string | undefined;
+  /** A file of tokens (one a line) or a directory (one token per file). */
+  readonly tokenFile: string | undefined;
 }
 
 type FlagKind = 'string' | 'list' | 'duration' | 'int' | 'address' | 'enum' | 'bool';
@@ -45,7 +57,24 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: 'xds-address',
     kind: 'address',
-    help: 'HOST:PORT of the ADS gRPC server (port 0: pick one). Default 0.0.0.0:15010',
+    help: 'HOST:PORT of the plaintext ADS gRPC server (port 0: pick one; none: off). Default 0.0.0.0:15010',
+  },
+  {
+    name: 'xds-tls-address',
+    kind: 'address',
+    help: 'HOST:PORT of ADS over TLS (Istio 15012); needs --tls-cert, --tls-key and --tls-client-ca and/or --xds-token-file',
+  },
+  { name: 'tls-cert', kind: 'string', help: 'PEM certificate chain of the TLS xDS listener' },
+  { name: 'tls-key', kind: 'string', help: 'PEM private key of the TLS xDS listener' },
+  {
+    name: 'tls-client-ca',
+    kind: 'string',
+    help: 'PEM CA bundle; a client certificate it verifies authenticates a TLS xDS stream',
+  },
+  {
+    name: 'xds-token-file',
+    kind: 'string',
+    help: 'accepted bearer tokens: a file (one a line, # comments) or a directory (one per file)',
   },
   {
     name: 'http-address',
@@ -90,7 +119,7 @@ export function usage(): string {
     'usage: strait-pilot --config-dir DIR --xds-address HOST:PORT --http-address HOST:PORT [flags]',
     '',
   ];
-  for (const f of FLAGS) lines.push(`  --${f.name.padEnd(18)} ${f.help} [${envName(f.name)}]`);
+  for (const f of FLAGS) lines.push(`  --${f.name.padEnd(20)} ${f.help} [${envName(f.name)}]`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -225,6 +254,16 @@ export function parseArgs(
   };
   const address = (name: string, fallback: string): HostPort => parseHostPort(one(name) ?? fallback, name);
 
+  const xdsAddressText = one('xds-address') ?? '0.0.0.0:15010';
+  const xdsAddress =
+    xdsAddressText.trim() === 'none' ? undefined : parseHostPort(xdsAddressText, 'xds-address');
+  const xdsTls = tlsFlags(one);
+  if (!xdsAddress && !xdsTls && !one('xds-unix-socket')) {
+    throw new PilotError(
+      'PILOT_ERR_INVALID_FLAG',
+      '--xds-address none: nothing would serve xDS; give --xds-tls-address or --xds-unix-socket',
+    );
+  }
   const architecture = enumFlag<Architecture>('architecture', 'three-in-one');
   const configDir = one('config-dir');
   const kubeconfig = one('kubeconfig');
@@ -252,7 +291,8 @@ export function parseArgs(
     help: false,
     options: {
       configDir,
-      xdsAddress: address('xds-address', '0.0.0.0:15010'),
+      xdsAddress,
+      xdsTls,
       httpAddress: address('http-address', '0.0.0.0:15014'),
       architecture,
       registries: raw.get('registry') ?? [],
@@ -265,4 +305,35 @@ export function parseArgs(
       logLevel: enumFlag<LogLevel>('log-level', 'info'),
     },
   };
+}
+
+function tlsFlags(one: (name: string) => string | undefined): XdsTlsFlags | undefined {
+  const addr = one('xds-tls-address');
+  const certFile = one('tls-cert');
+  const keyFile = one('tls-key');
+  const clientCaFile = one('tls-client-ca');
+  const tokenFile = one('xds-token-file');
+  if (addr === undefined) {
+    const stray = (['tls-cert', 'tls-key', 'tls-client-ca', 'xds-token-file'] as const).find(
+      (f) => one(f) !== undefined,
+    );
+    if (stray) {
+      throw new PilotError('PILOT_ERR_INVALID_FLAG', `--${stray} needs --xds-tls-address HOST:PORT`);
+    }
+    return undefined;
+  }
+  const address = parseHostPort(addr, 'xds-tls-address');
+  if (certFile === undefined || keyFile === undefined) {
+    throw new PilotError(
+      'PILOT_ERR_INVALID_FLAG',
+      '--xds-tls-address needs --tls-cert FILE and --tls-key FILE',
+    );
+  }
+  if (clientCaFile === undefined && tokenFile === undefined) {
+    throw new PilotError(
+      'PILOT_ERR_INVALID_FLAG',
+      '--xds-tls-address needs a way to authenticate proxies: --tls-client-ca FILE and/or --xds-token-file FILE',
+    );
+  }
+  return { address, certFile, keyFile, clientCaFile, tokenFile };
 }

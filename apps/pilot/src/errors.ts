@@ -22,6 +22,10 @@ export const PilotErrorCodes = {
   PILOT_ERR_CONFIG_SOURCE: 'config source failed',
   /** A registry could not be opened or its watch failed. */
   PILOT_ERR_REGISTRY: 'registry failed',
+  /** An xDS stream on the TLS listener had no verified client certificate and no accepted bearer token. */
+  PILOT_ERR_UNAUTHENTICATED: 'xDS stream not authenticated',
+  /** A TLS certificate, key, client CA or token file could not be read or used. */
+  PILOT_ERR_TLS: 'TLS setup failed',
   /** The pilot is shutting down; the call cannot proceed. */
   PILOT_ERR_CLOSED: 'pilot closed',
 } as const;

@@ -39,6 +39,10 @@ export const METRICS = {
     type: 'counter',
     help: 'Total number of XDS responses from pilot rejected by proxy.',
   },
+  pilot_xds_auth_failures: {
+    type: 'counter',
+    help: 'xDS streams on the TLS listener ended with UNAUTHENTICATED, by reason (no_credentials, untrusted_certificate, bad_token).',
+  },
   pilot_xds_expired_nonce: { type: 'counter', help: 'Total number of XDS requests with an expired nonce.' },
   pilot_xds_write_timeout: {
     type: 'counter',

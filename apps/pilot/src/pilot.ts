@@ -19,6 +19,7 @@ import { ConfigSource, type ConfigState } from './sources/config.js';
 import { KubernetesConfigSource } from './sources/kubernetes.js';
 import { RegistrySource } from './sources/registries.js';
 import { AdsServer } from './xds/ads-server.js';
+import { tlsServerCredentials, XdsAuthenticator } from './xds/auth.js';
 import { Debouncer } from './xds/debounce.js';
 import { Generators } from './xds/generators.js';
 import { edsPush, fullPush, type PushRequest } from './xds/push-request.js';
@@ -33,6 +34,17 @@ const CODECS = {
 
 function resourceJson(typeName: string, message: unknown): unknown {
   return { '@type': `type.googleapis.com/${typeName}`, ...(toEnvoyJson(typeName, message) as object) };
+}
+
+export interface XdsTlsOptions {
+  readonly address: HostPort;
+  /** PEM server certificate chain and private key. */
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  /** PEM CA bundle that client certificates must chain to (client-certificate authentication). */
+  readonly clientCa?: Buffer;
+  /** Accepted bearer tokens (token authentication). At least one of clientCa, tokens. */
+  readonly tokens?: readonly string[];
 }
 
 export interface PilotStartOptions {
@@ -53,6 +65,12 @@ export interface PilotStartOptions {
   readonly debounceMaxMs?: number;
   readonly pushConcurrency?: number;
   readonly xdsUnixSocket?: string;
+  /**
+   * ADS over TLS (Istio's 15012), on a listener of its own. Every stream must authenticate: a client
+   * certificate verified against `clientCa`, or an `authorization: Bearer` token among `tokens`.
+   * With this and no `xdsAddress` (nor socket), no plaintext listener is opened.
+   */
+  readonly xdsTls?: XdsTlsOptions;
   readonly sendQueueLimit?: number;
   readonly writeTimeoutMs?: number;
   readonly registryDiscoverEveryMs?: number;
@@ -82,11 +100,14 @@ export class Pilot {
   /** Colocated: the one proxy this pilot serves (the first to connect). */
   private pinnedProxy: string | undefined;
   private grpcServer: grpc.Server | undefined;
+  private grpcTlsServer: grpc.Server | undefined;
   private httpServer: HttpServer | undefined;
   private started = false;
   private closing = false;
   /** Bound addresses, known after start(). */
   xdsAddress = '';
+  /** The TLS ADS listener's bound address ('' without --xds-tls-address). */
+  xdsTlsAddress = '';
   httpAddress = '';
 
   private constructor(private readonly opts: PilotStartOptions) {
@@ -165,19 +186,22 @@ export class Pilot {
     await this.kubeSource?.close();
     await this.registrySource?.close();
     this.ads.closeAll();
-    if (this.grpcServer) {
-      const s = this.grpcServer;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(() => {
-          s.forceShutdown();
-          resolve();
-        }, 2000);
-        s.tryShutdown(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
+    await Promise.all(
+      [this.grpcServer, this.grpcTlsServer].map(
+        (s) =>
+          s &&
+          new Promise<void>((resolve) => {
+            const t = setTimeout(() => {
+              s.forceShutdown();
+              resolve();
+            }, 2000);
+            s.tryShutdown(() => {
+              clearTimeout(t);
+              resolve();
+            });
+          }),
+      ),
+    );
     if (this.httpServer) {
       const h = this.httpServer;
       h.closeAllConnections();
@@ -299,29 +323,43 @@ export class Pilot {
   }
 
   private async listen(): Promise<void> {
-    const server = new grpc.Server({
+    const serverOptions = {
       'grpc.max_send_message_length': 64 * 1024 * 1024,
       'grpc.keepalive_time_ms': 30_000,
       'grpc.keepalive_timeout_ms': 10_000,
       'grpc.keepalive_permit_without_calls': 1,
       'grpc.http2.min_ping_interval_without_data_ms': 5000,
-    });
+    };
+    const server = new grpc.Server(serverOptions);
     this.ads.register(server);
     this.grpcServer = server;
-    const bind = (target: string) =>
+    const bindOn = (srv: grpc.Server, target: string, creds: grpc.ServerCredentials) =>
       new Promise<number>((resolve, reject) => {
-        server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (err, port) => {
+        srv.bindAsync(target, creds, (err, port) => {
           if (err)
             reject(new PilotError('PILOT_ERR_LISTEN', `xDS on ${target}: ${err.message}`, { cause: err }));
           else resolve(port);
         });
       });
+    const bind = (target: string) => bindOn(server, target, grpc.ServerCredentials.createInsecure());
+    const tls = this.opts.xdsTls;
+    if (tls) {
+      // A server of its own, so that authentication applies to this listener only.
+      const tlsServer = new grpc.Server(serverOptions);
+      this.ads.register(
+        tlsServer,
+        new XdsAuthenticator({ clientCertificates: tls.clientCa !== undefined, tokens: tls.tokens ?? [] }),
+      );
+      this.grpcTlsServer = tlsServer;
+      const port = await bindOn(tlsServer, formatHostPort(tls.address), tlsServerCredentials(tls));
+      this.xdsTlsAddress = formatHostPort({ host: tls.address.host, port });
+    }
     if (this.opts.xdsUnixSocket) {
       mkdirSync(dirname(this.opts.xdsUnixSocket), { recursive: true });
       rmSync(this.opts.xdsUnixSocket, { force: true });
       await bind(`unix://${this.opts.xdsUnixSocket}`);
     }
-    if (this.opts.xdsAddress || !this.opts.xdsUnixSocket) {
+    if (this.opts.xdsAddress || (!this.opts.xdsUnixSocket && !tls)) {
       const a = this.opts.xdsAddress ?? { host: '127.0.0.1', port: 0 };
       const port = await bind(formatHostPort(a));
       this.xdsAddress = formatHostPort({ host: a.host, port });

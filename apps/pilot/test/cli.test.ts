@@ -38,6 +38,35 @@ describe('parseArgs', () => {
     expect(envName('xds-unix-socket')).toBe('STRAIT_PILOT_XDS_UNIX_SOCKET');
   });
 
+  it('TLS xDS: --xds-tls-address with cert, key and a client CA and/or token file; --xds-address none turns plaintext off', () => {
+    const o = options(
+      [
+        ...base.slice(0, 2),
+        '--xds-address',
+        'none',
+        '--xds-tls-address',
+        ':15012',
+        '--tls-cert',
+        '/t/cert.pem',
+        '--tls-key',
+        '/t/key.pem',
+        '--tls-client-ca',
+        '/t/ca.pem',
+      ],
+      { STRAIT_PILOT_XDS_TOKEN_FILE: '/t/tokens' },
+    );
+    expect(o.xdsAddress).toBeUndefined();
+    expect(o.xdsTls).toEqual({
+      address: { host: '0.0.0.0', port: 15012 },
+      certFile: '/t/cert.pem',
+      keyFile: '/t/key.pem',
+      clientCaFile: '/t/ca.pem',
+      tokenFile: '/t/tokens',
+    });
+    expect(envName('xds-tls-address')).toBe('STRAIT_PILOT_XDS_TLS_ADDRESS');
+    expect(options(base).xdsTls).toBeUndefined();
+  });
+
   it('repeats --registry and accepts --flag=value', () => {
     const o = options([...base, '--registry=embedded://a', '--registry', 'etcd://h:2379']);
     expect(o.registries).toEqual(['embedded://a', 'etcd://h:2379']);
@@ -61,6 +90,18 @@ describe('parseArgs', () => {
       /must not be shorter/,
     ],
     [[...base, '--config-dir', '/x'], 'PILOT_ERR_INVALID_FLAG', /more than once/],
+    [[...base, '--tls-cert', '/c.pem'], 'PILOT_ERR_INVALID_FLAG', /--tls-cert needs --xds-tls-address/],
+    [
+      [...base, '--xds-tls-address', ':15012'],
+      'PILOT_ERR_INVALID_FLAG',
+      /needs --tls-cert FILE and --tls-key/,
+    ],
+    [
+      [...base, '--xds-tls-address', ':15012', '--tls-cert', '/c', '--tls-key', '/k'],
+      'PILOT_ERR_INVALID_FLAG',
+      /--tls-client-ca FILE and\/or --xds-token-file/,
+    ],
+    [['--config-dir', '/c', '--xds-address', 'none'], 'PILOT_ERR_INVALID_FLAG', /nothing would serve xDS/],
   ])('rejects %j', (argv, code, message) => {
     try {
       parseArgs(argv, {});

@@ -7,6 +7,7 @@ import { envoy } from '@strait/xds';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { PushContext } from '../model/push-context.js';
+import type { XdsAuthenticator } from './auth.js';
 import { Connection, type ConnectionDeps, type Transport, type Variant } from './connection.js';
 import type { Generators } from './generators.js';
 import { PushQueue } from './push-queue.js';
@@ -45,6 +46,7 @@ export const adsServiceDefinition = {
 } satisfies grpc.ServiceDefinition;
 
 const FORCE_CLOSE_AFTER_MS = 1000;
+const UNAUTHENTICATED = 16;
 const NGHTTP2_CANCEL = 8;
 
 /**
@@ -78,13 +80,17 @@ export class AdsServer {
     });
   }
 
-  /** Adds the ADS service to a grpc-js server. */
-  register(server: grpc.Server): void {
+  /**
+   * Adds the ADS service to a grpc-js server. With an authenticator (the TLS listener), every stream
+   * must authenticate first; one that does not is ended with UNAUTHENTICATED and counted in
+   * `pilot_xds_auth_failures{reason}`.
+   */
+  register(server: grpc.Server, auth?: XdsAuthenticator): void {
     server.addService(adsServiceDefinition, {
       StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, Uint8Array>) =>
-        this.accept('sotw', call),
+        this.accept('sotw', call, auth),
       DeltaAggregatedResources: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, Uint8Array>) =>
-        this.accept('delta', call),
+        this.accept('delta', call, auth),
     });
   }
 
@@ -108,10 +114,32 @@ export class AdsServer {
   private accept(
     variant: Variant,
     call: grpc.ServerDuplexStream<DiscoveryRequest | DeltaDiscoveryRequest, Uint8Array>,
+    auth?: XdsAuthenticator,
   ): void {
+    let identity: string | undefined;
+    if (auth) {
+      const result = auth.authenticate(call);
+      if (!result.ok) {
+        this.deps.metrics.inc('pilot_xds_auth_failures', { reason: result.reason });
+        this.deps.log.warn('xDS stream rejected', {
+          peer: call.getPeer(),
+          reason: result.reason,
+          code: 'PILOT_ERR_UNAUTHENTICATED',
+        });
+        call.on('error', () => {});
+        call.emit(
+          'error',
+          Object.assign(new Error(result.message), { code: UNAUTHENTICATED, details: result.message }),
+        );
+        setTimeout(() => forceClose(call), FORCE_CLOSE_AFTER_MS).unref();
+        return;
+      }
+      identity = `${result.method === 'certificate' ? 'cert' : 'token'}: ${result.identity}`;
+    }
     let ended = false;
     const transport: Transport = {
       peer: call.getPeer(),
+      ...(identity ? { identity } : {}),
       write: (bytes, done) => {
         if (ended) {
           done();

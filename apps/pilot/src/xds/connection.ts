@@ -25,6 +25,8 @@ type DeltaDiscoveryRequest = envoy.service.discovery.v3.DeltaDiscoveryRequest.$P
 /** The wire side of a stream; a seam so tests can drive a connection without gRPC. */
 export interface Transport {
   readonly peer: string;
+  /** Who the peer authenticated as on the TLS listener (certificate SAN/subject, or a token digest). */
+  readonly identity?: string;
   /** Writes one encoded response; `done` runs once it has been handed to the socket. */
   write(bytes: Uint8Array, done: () => void): void;
   /** Ends the stream with a gRPC status code and message. */
@@ -154,7 +156,7 @@ export class Connection {
       let snapshot: ResourceSnapshot;
       if (type === EDS && !req.full) {
         const state = this.stream.state(type)!;
-        const affected = this.deps.generators.affectedClusters(state.subscribedNames(), req.edsHosts);
+        const affected = this.deps.generators.affectedClusters(state.subscribedNamesUnsorted(), req.edsHosts);
         if (affected.length === 0) continue;
         // SotW may send just the changed ClusterLoadAssignments (EDS is not a full-state type); Delta
         // compares versions itself and needs the whole subscribed set to tell removals apart.
@@ -200,6 +202,7 @@ export class Connection {
       proxyType: this.proxy?.type ?? '',
       variant: this.variant,
       peer: this.transport.peer,
+      ...(this.transport.identity ? { identity: this.transport.identity } : {}),
       connectedAt: this.connectedAt.toISOString(),
       contextVersion: this.ctx.version,
       pushes: this.pushes,
@@ -258,8 +261,8 @@ export class Connection {
       if (!resp) return false;
       if (type === EDS) {
         for (const [name, r] of snapshot) this.sentEds.set(name, r.version);
-        const subscribed = new Set(this.stream.state(type)?.subscribedNames());
-        for (const name of this.sentEds.keys()) if (!subscribed.has(name)) this.sentEds.delete(name);
+        const state = this.stream.state(type);
+        for (const name of this.sentEds.keys()) if (!state?.isSubscribed(name)) this.sentEds.delete(name);
       }
       bytes = envoy.service.discovery.v3.DiscoveryResponse.encode(resp).finish();
     } else {

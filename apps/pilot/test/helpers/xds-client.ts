@@ -129,18 +129,38 @@ export type DeltaStream = Stream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>;
 export class XdsTestClient {
   private readonly client: grpc.Client;
 
-  constructor(address: string) {
-    this.client = new grpc.Client(address, grpc.credentials.createInsecure());
+  /** Plaintext by default; pass TLS credentials (and channel options) for the TLS listener. */
+  constructor(
+    address: string,
+    credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+    options: grpc.ChannelOptions = {},
+  ) {
+    this.client = new grpc.Client(address, credentials, options);
   }
 
-  sotw(): SotwStream {
+  /** `metadata`: e.g. `authorization: Bearer <token>` for the TLS listener. */
+  sotw(metadata?: grpc.Metadata): SotwStream {
     const d = def.sotw;
-    return new Stream(this.client.makeBidiStreamRequest(d.path, d.requestSerialize, d.responseDeserialize));
+    return new Stream(
+      this.client.makeBidiStreamRequest(
+        d.path,
+        d.requestSerialize,
+        d.responseDeserialize,
+        metadata ?? new grpc.Metadata(),
+      ),
+    );
   }
 
-  delta(): DeltaStream {
+  delta(metadata?: grpc.Metadata): DeltaStream {
     const d = def.delta;
-    return new Stream(this.client.makeBidiStreamRequest(d.path, d.requestSerialize, d.responseDeserialize));
+    return new Stream(
+      this.client.makeBidiStreamRequest(
+        d.path,
+        d.requestSerialize,
+        d.responseDeserialize,
+        metadata ?? new grpc.Metadata(),
+      ),
+    );
   }
 
   close(): void {

@@ -90,6 +90,16 @@ export class DeltaServerState {
     return this.subscription.view().names;
   }
 
+  /** The explicitly subscribed names, unsorted and not copied (hot paths; subscribedNames() sorts a copy). */
+  subscribedNamesUnsorted(): Iterable<string> {
+    return this.subscription.names();
+  }
+
+  /** Whether `name` is explicitly subscribed. */
+  isSubscribed(name: string): boolean {
+    return this.subscription.has(name);
+  }
+
   /** The versions this stream believes the client holds (for /debug and tests). */
   heldVersions(): ReadonlyMap<string, string> {
     return this.clientVersions;

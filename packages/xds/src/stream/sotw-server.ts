@@ -82,6 +82,16 @@ export class SotwServerState {
     return this.subscription.view().names;
   }
 
+  /** The explicitly subscribed names, unsorted and not copied (hot paths; subscribedNames() sorts a copy). */
+  subscribedNamesUnsorted(): Iterable<string> {
+    return this.subscription.names();
+  }
+
+  /** Whether `name` is explicitly subscribed. */
+  isSubscribed(name: string): boolean {
+    return this.subscription.has(name);
+  }
+
   /** Classifies a request and updates the state; a `stale` or `invalid` request changes nothing. */
   receive(request: DiscoveryRequest): RequestResult {
     const mismatch = checkTypeUrl(this.typeUrl, request.typeUrl);
