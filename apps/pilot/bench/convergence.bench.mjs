@@ -5,7 +5,7 @@
 // BENCH_CHANGES, BENCH_DEBOUNCE_MS, BENCH_VARIANTS (sotw,delta). Prints a Markdown table.
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const env = (k, d) => Number(process.env[k] ?? d);
@@ -15,6 +15,7 @@ const endpoints = env('BENCH_ENDPOINTS', 10);
 const changes = env('BENCH_CHANGES', 20);
 const debounceAfterMs = env('BENCH_DEBOUNCE_MS', 100);
 const variants = (process.env.BENCH_VARIANTS ?? 'sotw,delta').split(',');
+const convergeTimeoutS = env('BENCH_CONVERGE_TIMEOUT_S', 300);
 const here = (f) => fileURLToPath(new URL(f, import.meta.url));
 
 function rpc(child) {
@@ -48,7 +49,9 @@ async function run(variant) {
     execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  const seedStart = Date.now();
   const [ready] = await once(pilot, 'message');
+  console.error(`${variant}: pilot seeded and listening in ${Date.now() - seedStart} ms`);
   const pilotRpc = rpc(pilot);
   const clients = fork(
     here('./clients.mjs'),
@@ -63,10 +66,34 @@ async function run(variant) {
   });
   const before = await pilotRpc({ type: 'stats' }, 'stats');
   const started = await clientRpc({ type: 'start' }, 'started');
-  const converged = await new Promise((resolve) =>
-    clients.on('message', (m) => m.type === 'converged' && resolve(m)),
-  );
+  // Bounded: BENCH_CONVERGE_TIMEOUT_S (default 300). A run that does not converge reports how many
+  // proxies did, and skips the change phase.
+  let timer;
+  const converged = await new Promise((resolve) => {
+    clients.on('message', (m) => m.type === 'converged' && resolve(m));
+    timer = setTimeout(() => resolve(undefined), convergeTimeoutS * 1000);
+  });
+  clearTimeout(timer);
   const afterConverge = await pilotRpc({ type: 'stats' }, 'stats');
+  if (!converged) {
+    const { converged: n } = await clientRpc({ type: 'count' }, 'counted');
+    clients.kill('SIGKILL');
+    pilot.kill('SIGKILL');
+    return {
+      variant,
+      convergeMs: Number.NaN,
+      convergedProxies: n,
+      convergeCpu: afterConverge.cpuSeconds - before.cpuSeconds,
+      changeCpu: Number.NaN,
+      peakRss: afterConverge.maxRssMiB,
+      p50: Number.NaN,
+      p99: Number.NaN,
+      reached: Number.NaN,
+      bytesPerChange: Number.NaN,
+      messagesPerChange: Number.NaN,
+      errors,
+    };
+  }
   await sleep(500);
 
   const latencies = [];
@@ -98,6 +125,7 @@ async function run(variant) {
   return {
     variant,
     convergeMs: converged.at - started.at,
+    convergedProxies: proxies,
     convergeCpu: afterConverge.cpuSeconds - before.cpuSeconds,
     changeCpu: end.cpuSeconds - afterConverge.cpuSeconds,
     peakRss: end.maxRssMiB,
@@ -111,11 +139,12 @@ async function run(variant) {
 }
 
 const t0 = Date.now();
+const loadBefore = loadavg()[0];
 const rows = [];
 for (const v of variants) rows.push(await run(v));
 const f = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 console.log(
-  `\nstrait-pilot bench: ${proxies} proxies, ${services} services x ${endpoints} endpoints, ${changes} endpoint changes, debounce ${debounceAfterMs} ms, ${cpus().length} CPUs, node ${process.version}, ${((Date.now() - t0) / 1000).toFixed(0)} s total\n`,
+  `\nstrait-pilot bench: ${proxies} proxies, ${services} services x ${endpoints} endpoints, ${changes} endpoint changes, debounce ${debounceAfterMs} ms, ${cpus().length} CPUs, load average ${loadBefore.toFixed(1)} before / ${loadavg()[0].toFixed(1)} after, node ${process.version}, ${((Date.now() - t0) / 1000).toFixed(0)} s total\n`,
 );
 console.log(
   '| variant | full convergence | pilot CPU (converge) | pilot CPU (changes) | pilot peak RSS | change → all proxies p50 | p99 | proxies reached / change | bytes sent / change | responses / change | stream errors |',
@@ -123,6 +152,6 @@ console.log(
 console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   console.log(
-    `| ${r.variant} | ${f(r.convergeMs)} ms | ${f(r.convergeCpu, 2)} s | ${f(r.changeCpu, 2)} s | ${f(r.peakRss)} MiB | ${f(r.p50, 1)} ms | ${f(r.p99, 1)} ms | ${f(r.reached)} | ${f(r.bytesPerChange)} | ${f(r.messagesPerChange)} | ${r.errors} |`,
+    `| ${r.variant} | ${Number.isFinite(r.convergeMs) ? `${f(r.convergeMs)} ms` : `not within ${convergeTimeoutS} s (${r.convergedProxies}/${proxies} proxies)`} | ${f(r.convergeCpu, 2)} s | ${f(r.changeCpu, 2)} s | ${f(r.peakRss)} MiB | ${f(r.p50, 1)} ms | ${f(r.p99, 1)} ms | ${f(r.reached)} | ${f(r.bytesPerChange)} | ${f(r.messagesPerChange)} | ${r.errors} |`,
   );
 }
