@@ -94,8 +94,10 @@ export class RemoteRegistry implements Registry {
   ) {
     const Client = registryService().client;
     this.client = new Client(target, grpc.credentials.createInsecure(), {
-      'grpc.keepalive_time_ms': 10_000,
-      'grpc.keepalive_timeout_ms': 5_000,
+      // Detect dead servers, but leave a busy peer (a proxy decoding a large snapshot) time to answer:
+      // a short ping timeout turns an overloaded event loop into a reconnect-and-resync storm.
+      'grpc.keepalive_time_ms': 30_000,
+      'grpc.keepalive_timeout_ms': 20_000,
       'grpc.max_receive_message_length': 256 * 1024 * 1024,
       // Reconnect quickly after a server restart; the default backoff grows to two minutes.
       'grpc.initial_reconnect_backoff_ms': 100,
