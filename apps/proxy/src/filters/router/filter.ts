@@ -260,8 +260,11 @@ class Forwarding {
     this.currentHost = host;
     this.tried.add(host);
     const pool = this.cm.pool(cluster, host, req.ex.protocol);
-    const head: RequestHead = { ...req.head, headers: { ...req.head.headers } };
-    if (this.attempt > 1) head.headers['x-envoy-attempt-count'] = String(this.attempt);
+    // Only a retry changes the head (its attempt count); the first attempt sends it as built, uncopied.
+    const head: RequestHead =
+      this.attempt > 1
+        ? { ...req.head, headers: { ...req.head.headers, 'x-envoy-attempt-count': String(this.attempt) } }
+        : req.head;
     // Circuit breaker accounting for this attempt; released exactly once.
     cluster.rqActive++;
     cluster.rqPending++;
