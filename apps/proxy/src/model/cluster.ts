@@ -23,6 +23,22 @@ export interface CircuitBreakerModel {
   maxPendingRequests: number;
   maxRequests: number;
   maxRetries: number;
+  /**
+   * Envoy's retry budget: when set, it replaces max_retries and allows as many concurrent retries as
+   * `budgetPercent` of the cluster's active plus pending requests, but never fewer than
+   * `minRetryConcurrency`.
+   */
+  retryBudget?: { budgetPercent: number; minRetryConcurrency: number };
+}
+
+/** Concurrent retries a cluster allows now: the retry budget when configured, else max_retries. */
+export function retryLimit(cb: CircuitBreakerModel, activeRequests: number, pendingRequests: number): number {
+  if (!cb.retryBudget) return cb.maxRetries;
+  const { budgetPercent, minRetryConcurrency } = cb.retryBudget;
+  return Math.max(
+    minRetryConcurrency,
+    Math.floor(((activeRequests + pendingRequests) * budgetPercent) / 100),
+  );
 }
 
 export interface OutlierDetectionModel {
@@ -169,6 +185,21 @@ export function translateClusterInto(c: Cluster, issues: IssueList): ClusterMode
     cb.maxPendingRequests = wrapped(th.maxPendingRequests, cb.maxPendingRequests);
     cb.maxRequests = wrapped(th.maxRequests, cb.maxRequests);
     cb.maxRetries = wrapped(th.maxRetries, cb.maxRetries);
+    if (th.retryBudget) {
+      // Envoy's defaults: 20% of active + pending requests, at least 3 concurrent retries.
+      const budgetPercent = th.retryBudget.budgetPercent?.value ?? 20;
+      if (!(budgetPercent >= 0 && budgetPercent <= 100)) {
+        issues.add(
+          'PROXY_ERR_INVALID_VALUE',
+          'circuit_breakers.thresholds[0].retry_budget.budget_percent',
+          `${budgetPercent} is outside 0..100`,
+        );
+      }
+      cb.retryBudget = {
+        budgetPercent,
+        minRetryConcurrency: wrapped(th.retryBudget.minRetryConcurrency, 3),
+      };
+    }
   }
 
   const model: ClusterModel = {

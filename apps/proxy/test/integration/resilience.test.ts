@@ -71,6 +71,8 @@ describe('timeouts, retries, faults, mirrors, weights, circuit breakers, outlier
   routes:
     - match: { prefix: "/retry" }
       route: { cluster: flaky, retry_policy: { retry_on: "5xx", num_retries: 3, retry_back_off: { base_interval: 0.005s } } }
+    - match: { prefix: "/budget" }
+      route: { cluster: budgeted, retry_policy: { retry_on: "5xx", num_retries: 3, retry_back_off: { base_interval: 0.005s } } }
     - match: { prefix: "/timeout" }
       route: { cluster: slow, timeout: 0.2s }
     - match: { prefix: "/pertry" }
@@ -104,6 +106,12 @@ describe('timeouts, retries, faults, mirrors, weights, circuit breakers, outlier
         staticCluster('ok', [ok.port]) +
           staticCluster('flaky', [flaky.port]) +
           staticCluster('slow', [slow.port]) +
+          // A retry budget of 0% with no minimum: the budget, not max_retries, decides, and allows none.
+          staticCluster(
+            'budgeted',
+            [flaky.port],
+            'circuit_breakers: { thresholds: [{ max_retries: 100, retry_budget: { budget_percent: { value: 0 }, min_retry_concurrency: 0 } }] }',
+          ) +
           staticCluster('shadow', [shadow.port]) +
           staticCluster('mixed', [deadPort, ok.port], 'lb_policy: ROUND_ROBIN') +
           staticCluster('dead', [deadPort]) +
@@ -139,6 +147,18 @@ describe('timeouts, retries, faults, mirrors, weights, circuit breakers, outlier
     flaky.failures = 10;
     const r2 = await request(port, { path: '/retry' });
     expect(r2.status).toBe(503);
+    flaky.failures = 0;
+  });
+
+  it('a retry budget caps concurrent retries instead of max_retries', async () => {
+    flaky.failures = 2;
+    const r = await request(port, { path: '/budget' });
+    // No retry was allowed, so the first 503 is the answer and the upstream still owes one failure.
+    expect(r.status).toBe(503);
+    expect(flaky.failures).toBe(1);
+    const stats = (await adminGet(proxy, '/stats')).body;
+    expect(statValue(stats, 'cluster.budgeted.upstream_rq_retry_overflow')).toBe(1);
+    expect(statValue(stats, 'cluster.budgeted.upstream_rq_retry')).toBe(0);
     flaky.failures = 0;
   });
 

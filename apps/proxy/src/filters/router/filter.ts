@@ -2,6 +2,8 @@
 // (retry_on, num_retries, per_try_timeout, backoff), circuit breakers, outlier reporting and request
 // mirroring. The request body is buffered (bounded) while it streams so a retry or mirror can replay
 // it; past the bound, retries and mirrors are skipped rather than buffering without limit.
+
+import { retryLimit } from '../../model/cluster.js';
 import type {
   ForwardActionModel,
   RetryPolicyModel,
@@ -467,7 +469,7 @@ class Forwarding {
     }
     if (this.overflow) return false;
     const cb = this.cluster.model.circuitBreakers;
-    if (this.cluster.retriesActive >= cb.maxRetries) {
+    if (this.cluster.retriesActive >= retryLimit(cb, this.cluster.rqActive, this.cluster.rqPending)) {
       this.cluster.stats.upstream_rq_retry_overflow.inc();
       return false;
     }
