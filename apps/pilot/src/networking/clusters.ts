@@ -24,6 +24,9 @@ const ADS_SOURCE = { ads: {}, resourceApiVersion: envoy.config.core.v3.ApiVersio
 const CONNECT_TIMEOUT = toDuration(10_000);
 
 function lbPolicy(policy: TrafficPolicy | undefined): envoy.config.cluster.v3.Cluster.LbPolicy {
+  // Istio: consistentHash selects Maglev when `maglev` is set, else a ring hash.
+  const hash = policy?.loadBalancer?.consistentHash;
+  if (hash) return hash.maglev ? C.LbPolicy.MAGLEV : C.LbPolicy.RING_HASH;
   switch (policy?.loadBalancer?.simple) {
     case 'LEAST_CONN':
     case 'LEAST_REQUEST':
@@ -58,7 +61,15 @@ export function effectivePolicy(
 
 function applyPolicy(cluster: Cluster, policy: TrafficPolicy | undefined, forGrpc: boolean): void {
   cluster.lbPolicy = lbPolicy(policy);
-  if (forGrpc && cluster.lbPolicy !== C.LbPolicy.ROUND_ROBIN) cluster.lbPolicy = C.LbPolicy.ROUND_ROBIN;
+  // grpc-js-xds takes ring hash (with header hash policies) but no other non-default policy.
+  if (forGrpc && cluster.lbPolicy !== C.LbPolicy.ROUND_ROBIN && cluster.lbPolicy !== C.LbPolicy.RING_HASH)
+    cluster.lbPolicy = C.LbPolicy.ROUND_ROBIN;
+  const hash = policy?.loadBalancer?.consistentHash;
+  const minimumRingSize = hash?.ringHash?.minimumRingSize ?? hash?.minimumRingSize;
+  if (cluster.lbPolicy === C.LbPolicy.RING_HASH && minimumRingSize)
+    cluster.ringHashLbConfig = { minimumRingSize: { value: minimumRingSize } };
+  if (cluster.lbPolicy === C.LbPolicy.MAGLEV && hash?.maglev?.tableSize)
+    cluster.maglevLbConfig = { tableSize: { value: hash.maglev.tableSize } };
   const pool = policy?.connectionPool;
   const connect = duration(pool?.tcp?.connectTimeout);
   if (connect && !forGrpc) cluster.connectTimeout = connect;

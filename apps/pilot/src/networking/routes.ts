@@ -12,9 +12,9 @@ import { envoy } from '@strait/xds';
 import { CLUSTER_DOMAIN, type PushContext, resolveHost } from '../model/push-context.js';
 import { labelsMatch, type Service, type ServicePort } from '../model/service.js';
 import { packFault } from './any.js';
-import { buildOutboundCluster } from './clusters.js';
+import { buildOutboundCluster, effectivePolicy } from './clusters.js';
 import { duration, fractionalPercent } from './duration.js';
-import { clusterName } from './names.js';
+import { clusterName, parseClusterName } from './names.js';
 
 export type Route = envoy.config.route.v3.Route.$Properties;
 export type RouteMatch = envoy.config.route.v3.RouteMatch.$Properties;
@@ -115,6 +115,36 @@ export function destinationCluster(
   const name = clusterName('outbound', port, dest.subset ?? '', host);
   // Consistency: a route names only clusters that the same context's CDS contains.
   return buildOutboundCluster(ctx, name, forGrpc) ? name : undefined;
+}
+
+/**
+ * A DestinationRule's consistentHash key becomes the route's hash policy, as Istio does: taken from the
+ * policy of the route's (first) destination cluster, so the key and the hashing cluster agree.
+ */
+function hashPolicyFor(
+  ctx: PushContext,
+  cluster: string,
+): envoy.config.route.v3.RouteAction.HashPolicy.$Properties[] | undefined {
+  const key = parseClusterName(cluster);
+  if (!key) return undefined;
+  const hash = effectivePolicy(ctx, key.host, key.port, key.subset)?.loadBalancer?.consistentHash;
+  if (!hash) return undefined;
+  if (hash.httpHeaderName) return [{ header: { headerName: hash.httpHeaderName } }];
+  if (hash.httpCookie) {
+    const ttl = duration(hash.httpCookie.ttl);
+    return [
+      {
+        cookie: {
+          name: hash.httpCookie.name,
+          ...(hash.httpCookie.path ? { path: hash.httpCookie.path } : {}),
+          ...(ttl ? { ttl } : {}),
+        },
+      },
+    ];
+  }
+  if (hash.useSourceIp) return [{ connectionProperties: { sourceIp: true } }];
+  if (hash.httpQueryParameterName) return [{ queryParameter: { name: hash.httpQueryParameterName } }];
+  return undefined;
 }
 
 const GRPC_RETRY_ON = new Set([
@@ -278,6 +308,8 @@ export function translateHttpRoute(
       }
       const retry = retryPolicy(route, opts.forGrpc);
       if (retry) action.retryPolicy = retry;
+      const hashPolicy = hashPolicyFor(ctx, weighted[0]!.cluster);
+      if (hashPolicy) action.hashPolicy = hashPolicy;
       if (!opts.forGrpc) {
         const mirrors =
           route.mirrors ??
@@ -319,10 +351,12 @@ export function translateHttpRoute(
   }));
 }
 
-function defaultRoute(service: Service, port: ServicePort, forGrpc: boolean): Route {
+function defaultRoute(ctx: PushContext, service: Service, port: ServicePort, forGrpc: boolean): Route {
   const action: envoy.config.route.v3.RouteAction.$Properties = {
     cluster: clusterName('outbound', port.number, '', service.hostname),
   };
+  const hashPolicy = hashPolicyFor(ctx, action.cluster!);
+  if (hashPolicy) action.hashPolicy = hashPolicy;
   if (!forGrpc) {
     action.timeout = { seconds: 0, nanos: 0 };
     action.retryPolicy = {
@@ -357,7 +391,7 @@ export function buildRoutesFor(
     });
   }
   // Istio appends no default after a VirtualService; do the same, except when none applied.
-  if (routes.length === 0) routes.push(defaultRoute(service, port, opts.forGrpc));
+  if (routes.length === 0) routes.push(defaultRoute(ctx, service, port, opts.forGrpc));
   return routes;
 }
 
