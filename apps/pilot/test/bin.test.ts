@@ -1,11 +1,13 @@
 // The strait-pilot binary as users and scripts run it: port 0, machine-readable address lines,
 // metrics and debug endpoints, rejected config reported with file/object/field/reason, clean exit.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CDS, node, XdsTestClient } from './helpers/xds-client.js';
 
 const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 
@@ -141,6 +143,112 @@ describe.skipIf(!existsSync(bin))('strait-pilot bin', () => {
     expect(out).toContain(`xds listening on unix://${socket}`);
     expect(out).not.toMatch(/xds listening on \d/);
     expect(await new Promise((r) => p.on('exit', r))).toBe(0);
+  });
+
+  it('TLS only: --xds-address none, --xds-tls-address with the cert, key and token directory from STRAIT_PILOT_* variables', async () => {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-keyout',
+        'tls.key',
+        '-out',
+        'tls.crt',
+        '-subj',
+        '/CN=pilot',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { cwd: dir, stdio: 'pipe' },
+    );
+    mkdirSync(join(dir, 'tokens'));
+    writeFileSync(join(dir, 'tokens', 'proxy-a'), 'token-a\n');
+    const p = spawn(
+      process.execPath,
+      [
+        bin,
+        '--config-dir',
+        dir,
+        '--xds-address',
+        'none',
+        '--xds-tls-address',
+        '127.0.0.1:0',
+        '--http-address',
+        '127.0.0.1:0',
+      ],
+      {
+        env: {
+          ...process.env,
+          STRAIT_PILOT_LOG_LEVEL: 'warn',
+          STRAIT_PILOT_TLS_CERT: join(dir, 'tls.crt'),
+          STRAIT_PILOT_TLS_KEY: join(dir, 'tls.key'),
+          STRAIT_PILOT_XDS_TOKEN_FILE: join(dir, 'tokens'),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no start: ${out}`)), 20_000);
+      p.stdout!.on('data', (b: Buffer) => {
+        out += b.toString();
+        if (out.includes('http listening on')) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+    expect(out).not.toMatch(/^xds listening/m);
+    const tlsAddress = /xds-tls listening on (\S+)/.exec(out)?.[1] ?? '';
+    const client = new XdsTestClient(
+      tlsAddress,
+      grpc.credentials.createSsl(readFileSync(join(dir, 'tls.crt'))),
+    );
+    const md = new grpc.Metadata();
+    md.set('authorization', 'Bearer token-a');
+    const s = client.sotw(md);
+    s.send({
+      node: node('sidecar~10.0.0.1~a.default~default.svc.cluster.local', { NAMESPACE: 'default' }),
+      typeUrl: CDS,
+    });
+    expect((await s.next()).typeUrl).toBe(CDS);
+    client.close();
+    p.kill('SIGTERM');
+    expect(await new Promise((r) => p.on('exit', r))).toBe(0);
+  });
+
+  it('exits 1 naming the file when a TLS file is missing', async () => {
+    const p = spawn(
+      process.execPath,
+      [
+        bin,
+        '--config-dir',
+        dir,
+        '--xds-tls-address',
+        '127.0.0.1:0',
+        '--tls-cert',
+        join(dir, 'nope.crt'),
+        '--tls-key',
+        join(dir, 'nope.key'),
+        '--xds-token-file',
+        join(dir, 'nope'),
+      ],
+      { env: { ...process.env, STRAIT_PILOT_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let err = '';
+    p.stderr!.on('data', (b: Buffer) => {
+      err += b.toString();
+    });
+    expect(await new Promise((r) => p.on('exit', r))).toBe(1);
+    expect(err).toMatch(/--tls-cert .*nope\.crt.*PILOT_ERR_TLS/);
   });
 
   it('exits 2 with a clear message on a bad flag', async () => {
