@@ -1,11 +1,10 @@
 // CDS: outbound clusters per (service, port, subset) named the Istio way, DestinationRule traffic
 // policy applied; for sidecars also Passthrough/BlackHole/inbound clusters. Pure.
 import type { TrafficPolicy } from '@strait/config';
-import { envoy } from '@strait/xds';
+import { envoy, HttpProtocolOptionsCodec, pack } from '@strait/xds';
 import type { ProxyInfo } from '../model/proxy.js';
 import type { PushContext } from '../model/push-context.js';
 import type { Service, ServicePort } from '../model/service.js';
-import { HTTP_PROTOCOL_OPTIONS, pack } from './any.js';
 import { duration, toDuration } from './duration.js';
 import { inboundServices } from './inbound.js';
 import {
@@ -148,11 +147,9 @@ export function buildOutboundCluster(ctx: PushContext, name: string, forGrpc: bo
   applyPolicy(cluster, effectivePolicy(ctx, key.host, key.port, key.subset), forGrpc);
   if (!forGrpc && (port.protocol === 'HTTP2' || port.protocol === 'GRPC')) {
     cluster.typedExtensionProtocolOptions = {
-      'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': pack(
-        HTTP_PROTOCOL_OPTIONS,
-        envoy.extensions.upstreams.http.v3.HttpProtocolOptions,
-        { explicitHttpConfig: { http2ProtocolOptions: {} } },
-      ),
+      'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': pack(HttpProtocolOptionsCodec, {
+        explicitHttpConfig: { http2ProtocolOptions: {} },
+      }),
     };
   }
   return cluster;

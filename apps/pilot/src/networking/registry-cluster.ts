@@ -1,7 +1,7 @@
 // Scale-out: a cluster whose endpoints the proxy reads from the registry itself, named the Envoy way
 // (Cluster.cluster_type `strait.clusters.registry`, typed config in proto/strait/clusters/registry).
-import { strait } from '@strait/xds';
-import { type Any, pack } from './any.js';
+import { pack, RegistryClusterCodec } from '@strait/xds';
+import type { Any } from './any.js';
 
 export const REGISTRY_CLUSTER_TYPE = 'strait.clusters.registry';
 export const REGISTRY_CLUSTER_TYPE_URL =
@@ -15,14 +15,10 @@ export interface RegistryClusterConfig {
 }
 
 export function packRegistryCluster(c: RegistryClusterConfig): Any {
-  return pack(
-    'strait.clusters.registry.v1alpha1.RegistryCluster',
-    strait.clusters.registry.v1alpha1.RegistryCluster,
-    {
-      registry: c.registry,
-      service: c.service,
-      labels: { ...c.labels },
-      defaultPort: c.defaultPort,
-    },
-  );
+  return pack(RegistryClusterCodec, {
+    registry: c.registry,
+    service: c.service,
+    labels: { ...c.labels },
+    defaultPort: c.defaultPort,
+  });
 }

@@ -89,6 +89,11 @@ export const HttpInspectorCodec: MessageCodec<
   'envoy.extensions.filters.listener.http_inspector.v3.HttpInspector',
   envoy.extensions.filters.listener.http_inspector.v3.HttpInspector,
 );
+export const HttpFaultCodec: MessageCodec<envoy.extensions.filters.http.fault.v3.HTTPFault, T.HttpFault> =
+  createCodec(
+    'envoy.extensions.filters.http.fault.v3.HTTPFault',
+    envoy.extensions.filters.http.fault.v3.HTTPFault,
+  );
 export const HttpProtocolOptionsCodec: MessageCodec<
   envoy.extensions.upstreams.http.v3.HttpProtocolOptions,
   T.HttpProtocolOptions
@@ -139,6 +144,7 @@ export const KNOWN_CODECS: readonly MessageCodec<unknown, never>[] = [
   DubboRouteConfigurationCodec,
   OriginalDstCodec,
   HttpInspectorCodec,
+  HttpFaultCodec,
   HttpProtocolOptionsCodec,
   RegistryClusterCodec,
   DiscoveryRequestCodec,

@@ -32,6 +32,7 @@ export type DubboRouteConfiguration =
 export type DubboRoute = envoy.extensions.filters.network.dubbo_proxy.v3.Route.$Properties;
 export type OriginalDst = envoy.extensions.filters.listener.original_dst.v3.OriginalDst.$Properties;
 export type HttpInspector = envoy.extensions.filters.listener.http_inspector.v3.HttpInspector.$Properties;
+export type HttpFault = envoy.extensions.filters.http.fault.v3.HTTPFault.$Properties;
 export type HttpProtocolOptions = envoy.extensions.upstreams.http.v3.HttpProtocolOptions.$Properties;
 export type RegistryCluster = strait.clusters.registry.v1alpha1.RegistryCluster.$Properties;
 export type DiscoveryRequest = envoy.service.discovery.v3.DiscoveryRequest.$Properties;
