@@ -54,6 +54,25 @@ export function applySafely(apply: ApplyUpdate, update: ResourceUpdate): readonl
 }
 
 /** How a client asks for the wildcard: never, the legacy empty list, or the explicit "*". */
+/**
+ * Brings a client's held versions up to what the apply callback accepted: rejected resources keep
+ * their last good version, and when apply failed outright nothing counts as applied and removals
+ * stay held so they are retried. One rule for SotW and Delta.
+ */
+export function recordApplied(
+  held: Map<string, string>,
+  errors: readonly ResourceError[],
+  updated: readonly ReceivedResource[],
+  removed: readonly string[],
+): void {
+  const rejected = new Set(errors.map((e) => e.name));
+  if (rejected.has(APPLY_FAILED)) for (const resource of updated) rejected.add(resource.name);
+  for (const resource of updated) {
+    if (!rejected.has(resource.name)) held.set(resource.name, resource.version);
+  }
+  if (!rejected.has(APPLY_FAILED)) for (const name of removed) held.delete(name);
+}
+
 export type WildcardMode = 'off' | 'legacy' | 'explicit';
 
 export interface ClientOptions {

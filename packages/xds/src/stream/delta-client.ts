@@ -1,7 +1,6 @@
 // Client side of incremental (Delta) xDS, for one type: subscriptions sent as changes, the version of
 // every held resource (declared on reconnect as initial_resource_versions), removals, and ACK/NACK.
 import {
-  APPLY_FAILED,
   type ApplyUpdate,
   applySafely,
   type ClientOptions,
@@ -12,6 +11,7 @@ import {
   type ResourceError,
   type ResourceUpdate,
   type ResponseResult,
+  recordApplied,
   type SubscribeResult,
   type WildcardMode,
 } from './client-common.js';
@@ -236,13 +236,7 @@ export class DeltaClientState {
       update = { typeUrl: this.typeUrl, version, updated, removed: removed.sort(), absent: absent.sort() };
       errors.push(...applySafely(apply, update));
     }
-    const rejected = new Set(errors.map((e) => e.name));
-    if (rejected.has(APPLY_FAILED)) for (const resource of updated) rejected.add(resource.name);
-    for (const resource of updated) {
-      if (!rejected.has(resource.name)) this.held.set(resource.name, resource.version);
-    }
-    // If apply failed outright, removals may not have happened: keep them held so they are retried.
-    if (!rejected.has(APPLY_FAILED)) for (const name of removed) this.held.delete(name);
+    recordApplied(this.held, errors, updated, removed);
     return this.answer(errors, update, version);
   }
 

@@ -2,7 +2,6 @@
 // what it holds, which version it last applied, and the ACK/NACK it owes for each response.
 import { createHash } from 'node:crypto';
 import {
-  APPLY_FAILED,
   type ApplyUpdate,
   applySafely,
   type ClientOptions,
@@ -13,6 +12,7 @@ import {
   type ResourceError,
   type ResourceUpdate,
   type ResponseResult,
+  recordApplied,
   type SubscribeResult,
   type WildcardMode,
 } from './client-common.js';
@@ -266,13 +266,7 @@ export class SotwClientState {
       update = { typeUrl: this.typeUrl, version, updated, removed: removed.sort(), absent: [] };
       errors.push(...applySafely(apply, update));
     }
-    const rejected = new Set(errors.map((e) => e.name));
-    if (rejected.has(APPLY_FAILED)) for (const resource of updated) rejected.add(resource.name);
-    for (const resource of updated) {
-      if (!rejected.has(resource.name)) this.held.set(resource.name, resource.version);
-    }
-    // If apply failed outright, removals may not have happened: keep them held so they are retried.
-    if (!rejected.has(APPLY_FAILED)) for (const name of removed) this.held.delete(name);
+    recordApplied(this.held, errors, updated, removed);
     return this.answer(errors, update, version);
   }
 
