@@ -63,6 +63,7 @@ export const ExtensionName = {
   DubboProxy: 'envoy.filters.network.dubbo_proxy',
   Router: 'envoy.filters.http.router',
   Fault: 'envoy.filters.http.fault',
+  Cors: 'envoy.filters.http.cors',
   OriginalDst: 'envoy.filters.listener.original_dst',
   HttpInspector: 'envoy.filters.listener.http_inspector',
   RegistryCluster: 'strait.clusters.registry',

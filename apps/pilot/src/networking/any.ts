@@ -1,6 +1,8 @@
 // Packing nested typed configs (HCM inside a Listener, fault config inside a Route...) into Any.
 // Builders are pure, so packing is just encoding through the @strait/xds codecs: no registry, no globals.
 import {
+  CorsCodec,
+  CorsPolicyCodec,
   DubboProxyCodec,
   type envoy,
   type google,
@@ -28,9 +30,17 @@ export const packDubboProxy = (
 export const packFault = (m: envoy.extensions.filters.http.fault.v3.HTTPFault.$Properties): Any =>
   pack(HttpFaultCodec, m);
 
-/** The router last, the fault filter before it: the order Envoy and grpc-js-xds require. */
-export function httpFilters(): HttpFilter[] {
+export const packCorsPolicy = (m: envoy.config.route.v3.CorsPolicy.$Properties): Any =>
+  pack(CorsPolicyCodec, m);
+
+/**
+ * The router last, the fault filter before it: the order Envoy and grpc-js-xds require. Sidecars also
+ * get Istio's CORS filter first (it answers preflights before a fault could abort them); proxyless gRPC
+ * does not, since grpc-js-xds NACKs HTTP filters it does not know.
+ */
+export function httpFilters(opts: { cors: boolean }): HttpFilter[] {
   return [
+    ...(opts.cors ? [{ name: 'envoy.filters.http.cors', typedConfig: pack(CorsCodec, {}) }] : []),
     { name: 'envoy.filters.http.fault', typedConfig: packFault({}) },
     { name: 'envoy.filters.http.router', typedConfig: pack(RouterCodec, {}) },
   ];

@@ -28,7 +28,7 @@ export function buildGrpcListener(ctx: PushContext, proxy: ProxyInfo, name: stri
       apiListener: packHcm({
         statPrefix: name,
         rds: { configSource: ADS_SOURCE, routeConfigName: name },
-        httpFilters: httpFilters(),
+        httpFilters: httpFilters({ cors: false }),
       }),
     },
   };

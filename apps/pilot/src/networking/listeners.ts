@@ -41,7 +41,7 @@ export function hcmRds(statPrefix: string, routeConfigName: string): Filter {
     typedConfig: packHcm({
       statPrefix,
       rds: { configSource: ADS_SOURCE, routeConfigName },
-      httpFilters: httpFilters(),
+      httpFilters: httpFilters({ cors: true }),
     }),
   };
 }
@@ -178,7 +178,7 @@ function virtualInbound(ctx: PushContext, proxy: ProxyInfo): Listener {
                 },
               ],
             },
-            httpFilters: httpFilters(),
+            httpFilters: httpFilters({ cors: true }),
           }),
         }
       : tcpProxy(cluster, cluster);

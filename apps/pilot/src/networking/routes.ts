@@ -1,5 +1,5 @@
 // RDS: VirtualService HTTP routes to Envoy routes (match, weighted destinations, retries, timeouts,
-// fault, mirror, rewrite, redirect), the default route when no VirtualService applies. Pure.
+// fault, CORS, mirror, rewrite, redirect), the default route when no VirtualService applies. Pure.
 import type {
   Destination,
   HTTPFaultInjection,
@@ -11,8 +11,9 @@ import type {
 import { envoy } from '@strait/xds';
 import { CLUSTER_DOMAIN, type PushContext, resolveHost } from '../model/push-context.js';
 import { labelsMatch, type Service, type ServicePort } from '../model/service.js';
-import { packFault } from './any.js';
+import { packCorsPolicy, packFault } from './any.js';
 import { buildOutboundCluster, effectivePolicy } from './clusters.js';
+import { CORS_FILTER_NAME, translateCorsPolicy } from './cors.js';
 import { duration, fractionalPercent } from './duration.js';
 import { clusterName, parseClusterName } from './names.js';
 
@@ -341,9 +342,15 @@ export function translateHttpRoute(
     }
   }
   if (!opts.forGrpc && route.headers) applyHeaders(base, route.headers);
+  const perFilter: NonNullable<Route['typedPerFilterConfig']> = {};
   if (route.fault && (route.fault.delay || route.fault.abort)) {
-    base.typedPerFilterConfig = { 'envoy.filters.http.fault': faultConfig(route.fault) };
+    perFilter['envoy.filters.http.fault'] = faultConfig(route.fault);
   }
+  // Proxyless gRPC has no CORS filter (browsers do not speak gRPC to it), so the policy is not sent.
+  if (route.corsPolicy && !opts.forGrpc) {
+    perFilter[CORS_FILTER_NAME] = packCorsPolicy(translateCorsPolicy(route.corsPolicy));
+  }
+  if (Object.keys(perFilter).length > 0) base.typedPerFilterConfig = perFilter;
   return matches.map((m, i) => ({
     ...base,
     name: matches.length > 1 ? `${base.name}.${m?.name ?? i}` : (base.name ?? ''),

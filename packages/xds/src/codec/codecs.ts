@@ -94,6 +94,15 @@ export const HttpFaultCodec: MessageCodec<envoy.extensions.filters.http.fault.v3
     'envoy.extensions.filters.http.fault.v3.HTTPFault',
     envoy.extensions.filters.http.fault.v3.HTTPFault,
   );
+export const CorsCodec: MessageCodec<envoy.extensions.filters.http.cors.v3.Cors, T.Cors> = createCodec(
+  'envoy.extensions.filters.http.cors.v3.Cors',
+  envoy.extensions.filters.http.cors.v3.Cors,
+);
+/** The per-route CORS policy, packed into typed_per_filter_config["envoy.filters.http.cors"]. */
+export const CorsPolicyCodec: MessageCodec<envoy.config.route.v3.CorsPolicy, T.CorsPolicy> = createCodec(
+  'envoy.config.route.v3.CorsPolicy',
+  route.CorsPolicy,
+);
 export const HttpProtocolOptionsCodec: MessageCodec<
   envoy.extensions.upstreams.http.v3.HttpProtocolOptions,
   T.HttpProtocolOptions
@@ -145,6 +154,8 @@ export const KNOWN_CODECS: readonly MessageCodec<unknown, never>[] = [
   OriginalDstCodec,
   HttpInspectorCodec,
   HttpFaultCodec,
+  CorsCodec,
+  CorsPolicyCodec,
   HttpProtocolOptionsCodec,
   RegistryClusterCodec,
   DiscoveryRequestCodec,
