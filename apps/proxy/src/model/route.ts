@@ -2,6 +2,12 @@
 // weighted clusters, retry/timeout policy, header mutations, mirrors and per-route fault overrides.
 import type { envoy } from '@strait/xds';
 import { IssueList, type Translation } from '../errors.js';
+import {
+  CORS_FILTER_NAME,
+  type CorsPolicyModel,
+  translateCorsPolicy,
+  translateCorsPolicyAny,
+} from '../filters/cors/config.js';
 import { FAULT_FILTER_NAME, type FaultConfig, translateFaultAny } from '../filters/fault/config.js';
 import {
   compileRegex,
@@ -131,6 +137,10 @@ export interface RouteModel {
   responseHeadersToAdd: HeaderMutation[];
   responseHeadersToRemove: string[];
   fault?: FaultConfig;
+  /** typed_per_filter_config["envoy.filters.http.cors"]. */
+  cors?: CorsPolicyModel;
+  /** The deprecated RouteAction.cors, used only when no per-filter CORS policy applies (Envoy's rule). */
+  legacyCors?: CorsPolicyModel;
 }
 
 export interface VirtualHostModel {
@@ -143,6 +153,9 @@ export interface VirtualHostModel {
   responseHeadersToRemove: string[];
   retry?: RetryPolicyModel;
   fault?: FaultConfig;
+  cors?: CorsPolicyModel;
+  /** The deprecated VirtualHost.cors. */
+  legacyCors?: CorsPolicyModel;
 }
 
 export interface RouteTableModel {
@@ -255,6 +268,7 @@ function translateVirtualHost(
     const f = translateFaultAny(faultAny, issues, `${path}.typed_per_filter_config["${FAULT_FILTER_NAME}"]`);
     if (f) out.fault = f;
   }
+  Object.assign(out, translateCorsFields(vh.typedPerFilterConfig, vh.cors, issues, path, 'cors'));
   return out;
 }
 
@@ -313,6 +327,25 @@ function translateRoute(
     const f = translateFaultAny(faultAny, issues, `${path}.typed_per_filter_config["${FAULT_FILTER_NAME}"]`);
     if (f) out.fault = f;
   }
+  Object.assign(out, translateCorsFields(r.typedPerFilterConfig, r.route?.cors, issues, path, 'route.cors'));
+  return out;
+}
+
+/** A route's or virtual host's CORS policies: the per-filter one, and the deprecated inline field. */
+function translateCorsFields(
+  perFilter: Route['typedPerFilterConfig'],
+  legacy: envoy.config.route.v3.CorsPolicy.$Properties | null | undefined,
+  issues: IssueList,
+  path: string,
+  legacyField: string,
+): { cors?: CorsPolicyModel; legacyCors?: CorsPolicyModel } {
+  const out: { cors?: CorsPolicyModel; legacyCors?: CorsPolicyModel } = {};
+  const any = perFilter?.[CORS_FILTER_NAME];
+  if (any) {
+    const c = translateCorsPolicyAny(any, issues, `${path}.typed_per_filter_config["${CORS_FILTER_NAME}"]`);
+    if (c) out.cors = c;
+  }
+  if (legacy) out.legacyCors = translateCorsPolicy(legacy, issues, `${path}.${legacyField}`);
   return out;
 }
 

@@ -7,6 +7,7 @@ import { anyTypeName, unpackAny } from '../../config/any.js';
 import type { IssueList } from '../../errors.js';
 import { durationMs, wrapped } from '../../model/common.js';
 import { type RouteTableModel, translateRouteConfigurationInto } from '../../model/route.js';
+import { CORS_FILTER_NAME, CORS_TYPE } from '../cors/config.js';
 import { FAULT_FILTER_NAME, FAULT_TYPE, type FaultConfig, translateFault } from '../fault/config.js';
 import { ROUTER_FILTER_NAME, ROUTER_TYPE } from '../router/config.js';
 
@@ -17,6 +18,8 @@ export type CodecKind = 'auto' | 'http1' | 'http2';
 
 export type HttpFilterModel =
   | { name: string; kind: 'fault'; config: FaultConfig }
+  /** Its policies live on routes and virtual hosts; the filter's presence turns them on. */
+  | { name: string; kind: 'cors' }
   | { name: string; kind: 'router' };
 
 export interface HcmConfig {
@@ -97,6 +100,15 @@ export function translateHcm(h: Hcm, issues: IssueList, path: string): HcmConfig
           kind: 'fault',
           config: translateFault(cfg, issues, `${fp}.typed_config`),
         });
+    } else if (f.name === CORS_FILTER_NAME || type === CORS_TYPE) {
+      // Cors has no fields; unpacking still checks the type URL and the bytes.
+      const cfg = unpackAny<envoy.extensions.filters.http.cors.v3.Cors>(
+        f.typedConfig,
+        [CORS_TYPE],
+        issues,
+        `${fp}.typed_config`,
+      );
+      if (cfg) httpFilters.push({ name: f.name ?? CORS_FILTER_NAME, kind: 'cors' });
     } else if (!f.isOptional) {
       issues.add(
         'PROXY_ERR_UNSUPPORTED',

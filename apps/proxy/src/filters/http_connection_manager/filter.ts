@@ -1,7 +1,7 @@
 // The HTTP connection manager for one filter chain: an HTTP/1.1 server and an h2c server (node's
 // parsers, fed sniffed sockets), connection tracking for drain, hostile-input guards (header size,
 // header timeout, malformed frames: counted, closed cleanly), and the per-request path: route
-// selection, header mutation, fault injection, then the router. Local replies to gRPC requests are
+// selection, CORS, header mutation, fault injection, then the router. Local replies to gRPC requests are
 // trailers-only gRPC errors, as Envoy sends them.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -19,6 +19,9 @@ import { Http1Downstream } from '../../protocols/http1/downstream.js';
 import { Http2Downstream } from '../../protocols/http2/downstream.js';
 import { type DownstreamExchange, type Headers, headerValue } from '../../protocols/types.js';
 import type { Scope } from '../../stats/store.js';
+import type { CorsPolicyModel } from '../cors/config.js';
+import { decideCors } from '../cors/filter.js';
+import { CORS_STATS } from '../cors/stats.js';
 import { decideFault } from '../fault/filter.js';
 import { FAULT_STATS } from '../fault/stats.js';
 import type { ListenerInfo, NetworkFilterInstance } from '../registry.js';
@@ -46,6 +49,8 @@ export type HcmInstanceOptions = ListenerInfo;
 export class HttpConnectionManager implements NetworkFilterInstance {
   readonly stats: Scope<typeof HCM_STATS>;
   private readonly faultStats: Scope<typeof FAULT_STATS>;
+  private readonly corsStats: Scope<typeof CORS_STATS>;
+  private readonly corsEnabled: boolean;
   private readonly h1: http.Server;
   private readonly h2: http2.Http2Server;
   private readonly router: Router;
@@ -66,6 +71,10 @@ export class HttpConnectionManager implements NetworkFilterInstance {
     this.faultStats = ctx.stats.scope(`http.${config.statPrefix}.fault.`, 'http_fault', FAULT_STATS, {
       envoy_http_conn_manager_prefix: config.statPrefix,
     });
+    this.corsStats = ctx.stats.scope(`http.${config.statPrefix}.cors.`, 'http_cors', CORS_STATS, {
+      envoy_http_conn_manager_prefix: config.statPrefix,
+    });
+    this.corsEnabled = config.httpFilters.some((f) => f.kind === 'cors');
     this.router = new Router(ctx.clusters, ctx.random);
     const headersTimeout = config.requestHeadersTimeoutMs || opts.defaultHeadersTimeoutMs;
     this.h1 = http.createServer(
@@ -239,6 +248,8 @@ export class HttpConnectionManager implements NetworkFilterInstance {
     let finished = false;
     let responseHeaders: Headers = {};
     let routeName = '';
+    // What the CORS filter adds to whatever response this request ends with (set once routed).
+    let corsHeaders: Headers = {};
     const complete = (
       status: number,
       flags: string[],
@@ -308,6 +319,7 @@ export class HttpConnectionManager implements NetworkFilterInstance {
           'grpc-status': String(g),
           'grpc-message': encodeURIComponent(body),
           ...extra,
+          ...corsHeaders,
         };
         ex.respond(200, responseHeaders, true, false);
         complete(200, flags, cluster, '', String(g));
@@ -318,6 +330,7 @@ export class HttpConnectionManager implements NetworkFilterInstance {
           'content-length': String(buf.length),
           server: this.config.serverName,
           ...extra,
+          ...corsHeaders,
         };
         ex.respond(status, responseHeaders, buf.length === 0, false);
         if (buf.length) {
@@ -348,6 +361,20 @@ export class HttpConnectionManager implements NetworkFilterInstance {
       return;
     }
     routeName = route.name;
+    if (this.corsEnabled) {
+      // The CORS filter sits before fault and router (the order the pilot emits): a preflight it
+      // answers never reaches them.
+      const cors = decideCors(corsPolicies(route, vh), { method: head.method, headers: h }, this.ctx.random);
+      if (cors.kind !== 'none') this.corsStats[cors.originAllowed ? 'origin_valid' : 'origin_invalid'].inc();
+      if (cors.kind === 'preflight') {
+        responseHeaders = { ...cors.headers, 'content-length': '0', server: this.config.serverName };
+        ex.respond(200, responseHeaders, true, false);
+        complete(200, [], '', '');
+        ex.resume();
+        return;
+      }
+      if (cors.kind === 'continue') corsHeaders = cors.responseHeaders;
+    }
     const action = route.action;
     if (action.kind === 'direct_response') {
       this.stats.rq_direct_response.inc();
@@ -411,6 +438,7 @@ export class HttpConnectionManager implements NetworkFilterInstance {
         mutateResponse: (rh) => {
           rh['x-envoy-upstream-service-time'] = String(Math.round(performance.now() - t0));
           mutateResponse(rh, table, vh, route, target!);
+          Object.assign(rh, corsHeaders);
           if (!this.config.serverName || rh['server'] === undefined) rh['server'] = this.config.serverName;
           if (this.draining && ex.protocol === 'HTTP/1.1') (ex as Http1Downstream).closeConnection = true;
           responseHeaders = rh;
@@ -455,6 +483,7 @@ export class HttpConnectionManager implements NetworkFilterInstance {
             'content-type': 'application/grpc',
             'grpc-status': String(decision.abort.grpcStatus),
             'grpc-message': 'fault%20filter%20abort',
+            ...corsHeaders,
           };
           ex.respond(200, responseHeaders, true, false);
           complete(200, faultFlags, clusterName, '', String(decision.abort.grpcStatus));
@@ -475,6 +504,16 @@ export class HttpConnectionManager implements NetworkFilterInstance {
       }, decision.delayMs);
     } else afterDelay();
   }
+}
+
+/**
+ * The CORS policies in force for a route, most specific first: the per-filter configs of route and
+ * virtual host; only when neither has one, the deprecated inline `cors` fields (Envoy's fallback).
+ */
+function corsPolicies(route: RouteModel, vh: VirtualHostModel): CorsPolicyModel[] {
+  const perFilter = [route.cors, vh.cors].filter((p): p is CorsPolicyModel => p !== undefined);
+  if (perFilter.length > 0) return perFilter;
+  return [route.legacyCors, vh.legacyCors].filter((p): p is CorsPolicyModel => p !== undefined);
 }
 
 /** The original destination for ORIGINAL_DST clusters, never the accepting socket itself (a loop). */
