@@ -1,5 +1,5 @@
 // What the pilot knows about a connected proxy, read from the xDS Node it sends first: Istio's node id
-// (`sidecar~IP~POD.NS~NS.svc.cluster.local`) and metadata (GENERATOR, NAMESPACE, LABELS, INSTANCE_IPS).
+// (`sidecar~IP~POD.NS~NS.svc.cluster.local`) and metadata (GENERATOR, NAMESPACE, LABELS, INSTANCE_IPS, NETWORK).
 import type { google } from '@strait/xds';
 
 export type ProxyType = 'sidecar' | 'grpc';
@@ -14,6 +14,8 @@ export interface ProxyInfo {
   readonly app: string;
   /** Node locality; sub_zone is Strait's cell. Empty strings when the node did not say. */
   readonly locality?: { readonly region: string; readonly zone: string; readonly subZone: string };
+  /** Istio's network of the workload (metadata NETWORK); failoverPriority's `topology.istio.io/network`. */
+  readonly network?: string;
 }
 
 type Struct = google.protobuf.Struct.$Properties;
@@ -56,6 +58,7 @@ export function proxyFromNode(node: NodeLike | null | undefined): ProxyInfo {
     str(fields['NAMESPACE']) ??
     (podDotNs.includes('.') ? podDotNs.slice(podDotNs.indexOf('.') + 1) : 'default');
   const labels = record(fields['LABELS']);
+  const network = str(fields['NETWORK']);
   return {
     id,
     type,
@@ -68,6 +71,7 @@ export function proxyFromNode(node: NodeLike | null | undefined): ProxyInfo {
       zone: node?.locality?.zone ?? '',
       subZone: node?.locality?.subZone ?? '',
     },
+    ...(network ? { network } : {}),
   };
 }
 
@@ -85,7 +89,7 @@ export function proxyClassKey(proxy: ProxyInfo): string {
       .map((l) => `${l}=${proxy.labels[l]}`)
       .join(',');
     const l = proxy.locality;
-    k = `${proxy.type}|${proxy.namespace}|${proxy.app}|${proxy.ips.join(',')}|${labels}|${l?.region}/${l?.zone}/${l?.subZone}`;
+    k = `${proxy.type}|${proxy.namespace}|${proxy.app}|${proxy.ips.join(',')}|${labels}|${l?.region}/${l?.zone}/${l?.subZone}|${proxy.network ?? ''}`;
     keys.set(proxy, k);
   }
   return k;

@@ -7,6 +7,7 @@ import type { PushContext } from '../model/push-context.js';
 import type { Service, ServicePort } from '../model/service.js';
 import { duration, toDuration } from './duration.js';
 import { inboundServices } from './inbound.js';
+import { resolveLocalityLb } from './locality.js';
 import {
   BLACKHOLE_CLUSTER,
   clusterName,
@@ -69,6 +70,11 @@ function applyPolicy(cluster: Cluster, policy: TrafficPolicy | undefined, forGrp
     cluster.ringHashLbConfig = { minimumRingSize: { value: minimumRingSize } };
   if (cluster.lbPolicy === C.LbPolicy.MAGLEV && hash?.maglev?.tableSize)
     cluster.maglevLbConfig = { tableSize: { value: hash.maglev.tableSize } };
+  // Envoy honours LocalityLbEndpoints weights (distribute) only with locality weighted LB; Istio
+  // turns it on wherever a localityLbSetting is in force. Without distribute the weights are the sum
+  // of the endpoints' weights, so it changes nothing there.
+  if (policy?.loadBalancer?.localityLbSetting && resolveLocalityLb(policy))
+    cluster.commonLbConfig = { localityWeightedLbConfig: {} };
   const pool = policy?.connectionPool;
   const connect = duration(pool?.tcp?.connectTimeout);
   if (connect && !forGrpc) cluster.connectTimeout = connect;

@@ -1,10 +1,10 @@
 // EDS: one ClusterLoadAssignment per outbound cluster name. The instances → ClusterLoadAssignment
 // mapping is @strait/registry's toClusterLoadAssignment, the same one a scale-out proxy runs, so both
 // architectures feed identical data (localities from region/zone/cell labels, locality weight = sum
-// of endpoint weights, labels as envoy.lb metadata for subset load balancing). Pure.
+// of endpoint weights, labels as envoy.lb metadata for subset load balancing). A DestinationRule's
+// localityLbSetting then makes the assignment per proxy (locality.ts). Pure.
 import { isIP } from 'node:net';
 import {
-  cellClosure,
   type Instance,
   type PrioritizedInstance,
   toClusterLoadAssignment,
@@ -13,6 +13,15 @@ import type { envoy } from '@strait/xds';
 import type { ProxyInfo } from '../model/proxy.js';
 import type { PushContext } from '../model/push-context.js';
 import { endpointsForPort, labelsMatch, type ServiceEndpoint } from '../model/service.js';
+import { effectivePolicy } from './clusters.js';
+import {
+  distributeWeights,
+  failoverPriorities,
+  type LocalityLb,
+  localityKeyOf,
+  matchingDistribute,
+  resolveLocalityLb,
+} from './locality.js';
 import { parseClusterName } from './names.js';
 
 export type ClusterLoadAssignment = envoy.config.endpoint.v3.ClusterLoadAssignment.$Properties;
@@ -55,25 +64,20 @@ function asInstance(host: string, e: ServiceEndpoint): Instance {
   };
 }
 
-/** The cell a proxy fails over from: its node's sub_zone, else its zone (undefined: no failover). */
-export interface Cell {
-  readonly cell: string;
-  readonly region: string;
+/** The locality LB a cluster gets (its effective DestinationRule policy: rule, port level, subset). */
+function clusterLocalityLb(ctx: PushContext, clusterName: string): LocalityLb | undefined {
+  const key = parseClusterName(clusterName);
+  if (key?.direction !== 'outbound') return undefined;
+  return resolveLocalityLb(effectivePolicy(ctx, key.host, key.port, key.subset));
 }
 
 /**
- * Istio's rule for locality failover: the DestinationRule has outlier detection (without it Envoy
- * cannot see endpoints fail, so priorities would only strand traffic) and does not disable
- * localityLbSetting. Then each proxy gets endpoints by priority from its own cell outwards.
+ * What of the proxy a cluster's assignment depends on (DestinationRule localityLbSetting): undefined
+ * when nothing, else a short string, equal for two proxies that get the same assignment and free of
+ * `|` (EDS caches key assignments by `${cluster}@${key}`).
  */
-export function failoverCell(ctx: PushContext, name: string, proxy: ProxyInfo): Cell | undefined {
-  const key = parseClusterName(name);
-  const l = proxy.locality;
-  if (!key || !l || (l.subZone === '' && l.zone === '')) return undefined;
-  const policy = ctx.destinationRules.get(key.host)?.spec.trafficPolicy;
-  if (!policy?.outlierDetection || policy.loadBalancer?.localityLbSetting?.enabled === false)
-    return undefined;
-  return { cell: l.subZone || l.zone, region: l.region };
+export function localityKey(ctx: PushContext, clusterName: string, proxy: ProxyInfo): string | undefined {
+  return localityKeyOf(clusterLocalityLb(ctx, clusterName), proxy);
 }
 
 /** Envoy and grpc-js-xds require priorities 0..N without gaps. */
@@ -82,30 +86,39 @@ function contiguous(items: PrioritizedInstance[]): PrioritizedInstance[] {
   return items.map((i) => ({ instance: i.instance, priority: levels.indexOf(i.priority) }));
 }
 
+const NO_LOCALITY = { region: '', zone: '', subZone: '' };
+
+/**
+ * The assignment of one cluster. With `lb` and `proxy`, Istio's locality LB for that proxy:
+ * distribute rewrites locality weights (unlisted localities dropped), failover assigns priorities.
+ */
 export function buildLoadAssignment(
   clusterName: string,
   host: string,
   endpoints: readonly ServiceEndpoint[],
-  cell?: Cell,
+  lb?: LocalityLb,
+  proxy?: ProxyInfo,
 ): ClusterLoadAssignment {
   // EDS carries IP addresses only, each once per assignment (Envoy and grpc-js-xds reject the rest).
   const seen = new Set<string>();
   const usable: Instance[] = [];
+  const inputs: { locality: ServiceEndpoint['locality']; labels: ServiceEndpoint['labels'] }[] = [];
   for (const e of endpoints) {
     const key = `${e.address}:${e.port}`;
     if (isIP(e.address) === 0 || seen.has(key)) continue;
     seen.add(key);
     usable.push(asInstance(host, e));
+    inputs.push({ locality: e.locality, labels: e.labels });
   }
-  if (!cell) return toClusterLoadAssignment(clusterName, usable);
-  // Zone-only nodes: the endpoints' zone stands in for their cell.
-  const asCell = (i: Instance): Instance =>
-    i.labels['cell'] ? i : { ...i, labels: { ...i.labels, cell: i.labels['zone'] ?? '' } };
-  const closure = cellClosure(usable.map(asCell), {
-    cell: cell.cell,
-    ...(cell.region ? { region: cell.region } : {}),
-  });
-  return toClusterLoadAssignment(clusterName, contiguous(closure));
+  if (!lb || !proxy) return toClusterLoadAssignment(clusterName, usable);
+  if (lb.kind === 'failover') {
+    const levels = failoverPriorities(lb, proxy, inputs);
+    const prioritized = usable.map((instance, i) => ({ instance, priority: levels[i]! }));
+    return toClusterLoadAssignment(clusterName, contiguous(prioritized));
+  }
+  const cla = toClusterLoadAssignment(clusterName, usable);
+  const rule = lb.rules[matchingDistribute(lb, proxy.locality ?? NO_LOCALITY)];
+  return rule ? { ...cla, endpoints: distributeWeights(rule, cla.endpoints ?? []) } : cla;
 }
 
 /** EDS for the requested cluster names; unknown names are left out (the client's does-not-exist timer decides). */
@@ -117,8 +130,9 @@ export function buildEndpoints(
   const out: ClusterLoadAssignment[] = [];
   for (const name of names) {
     const eps = clusterEndpoints(ctx, name);
-    const cell = proxy ? failoverCell(ctx, name, proxy) : undefined;
-    if (eps) out.push(buildLoadAssignment(name, parseClusterName(name)!.host, eps, cell));
+    if (!eps) continue;
+    const lb = proxy ? clusterLocalityLb(ctx, name) : undefined;
+    out.push(buildLoadAssignment(name, parseClusterName(name)!.host, eps, lb, proxy));
   }
   return out;
 }

@@ -12,7 +12,7 @@ import type { RouteConfiguration } from './routes.js';
 import { inScope } from './scope.js';
 import { buildSidecarRoute } from './sidecar-routes.js';
 
-export { clusterEndpoints, failoverCell } from './endpoints.js';
+export { clusterEndpoints, localityKey } from './endpoints.js';
 export { apiListenerName, clusterHost, clusterName, parseClusterName } from './names.js';
 export { inScope, servicesInScope } from './scope.js';
 export { sidecarRouteNames } from './sidecar-routes.js';

@@ -13,12 +13,12 @@ import { type ProxyInfo, proxyClassKey } from '../model/proxy.js';
 import type { PushContext } from '../model/push-context.js';
 import {
   clusterHost,
-  failoverCell,
   generateClusters,
   generateEndpoints,
   generateListeners,
   generateRoutes,
   inScope,
+  localityKey,
   parseClusterName,
   type Requested,
 } from '../networking/index.js';
@@ -145,9 +145,9 @@ export class Generators {
     for (const name of req.names) {
       const key = parseClusterName(name);
       if (!key || !inScope(ctx, proxy, key.host)) continue;
-      // With locality failover the assignment depends on the proxy's cell: one cache entry per cell.
-      const cell = failoverCell(ctx, name, proxy);
-      const cacheKey = cell ? `${name}@${cell.region}/${cell.cell}` : name;
+      // With locality LB the assignment depends on the proxy's locality/labels: one entry per key.
+      const locality = localityKey(ctx, name, proxy);
+      const cacheKey = locality ? `${name}@${locality}` : name;
       let r = this.eds.get(cacheKey);
       if (r === undefined) {
         const [cla] = generateEndpoints(ctx, proxy, { wildcard: false, names: [name] });
