@@ -4,11 +4,7 @@
 // of endpoint weights, labels as envoy.lb metadata for subset load balancing). A DestinationRule's
 // localityLbSetting then makes the assignment per proxy (locality.ts). Pure.
 import { isIP } from 'node:net';
-import {
-  type Instance,
-  type PrioritizedInstance,
-  toClusterLoadAssignment,
-} from '@strait/registry';
+import { type Instance, type PrioritizedInstance, toClusterLoadAssignment } from '@strait/registry';
 import type { envoy } from '@strait/xds';
 import type { ProxyInfo } from '../model/proxy.js';
 import type { PushContext } from '../model/push-context.js';

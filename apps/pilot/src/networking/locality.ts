@@ -180,7 +180,9 @@ export function failoverPriorities(
     let level = 0;
     if (labels) {
       const own = endpointPriorityLabels(e.labels, e.locality);
-      const miss = lb.priorityLabels.findIndex((p) => (p.value ?? proxyLabels[p.key] ?? '') !== (own[p.key] ?? ''));
+      const miss = lb.priorityLabels.findIndex(
+        (p) => (p.value ?? proxyLabels[p.key] ?? '') !== (own[p.key] ?? ''),
+      );
       level = miss < 0 ? 0 : n - miss;
     }
     if (!locality) return level;
@@ -199,7 +201,10 @@ interface WeightedLocality {
  * the localities it matches in proportion to their own weight (rounded up, as Istio does); localities
  * no entry matches are removed, so they get no traffic. Returns the kept localities.
  */
-export function distributeWeights<T extends WeightedLocality>(rule: DistributeRule, localities: readonly T[]): T[] {
+export function distributeWeights<T extends WeightedLocality>(
+  rule: DistributeRule,
+  localities: readonly T[],
+): T[] {
   const unmatched = new Set(localities.map((_, i) => i));
   const weights = new Map<number, number>();
   for (const [to, weight] of rule.to) {

@@ -1,6 +1,7 @@
 // DestinationRule: schema and Istio's semantic rules (pkg/config/validation: validateTrafficPolicy...).
 import { checkSubsetName, portSelector } from './common.js';
-import { arr, at, entries, type Issues, isObj, num, type Obj } from './issues.js';
+import { arr, at, type Issues, isObj, num, type Obj } from './issues.js';
+import { validateLocalityLbSetting } from './locality.js';
 import { deprecated, req, type Schema, s, stringMap, unsupported } from './schema.js';
 import {
   checkDuration,
@@ -127,6 +128,7 @@ export const destinationRuleSpec: Schema = s.obj({
 export function validateDestinationRule(spec: Obj, issues: Issues): void {
   checkHost(issues, 'spec.host', spec['host'], { wildcard: 'prefix', allowIp: true });
   validateTrafficPolicy(spec['trafficPolicy'], 'spec.trafficPolicy', issues);
+  const ruleOutlier = isObj(spec['trafficPolicy']) && spec['trafficPolicy']['outlierDetection'] !== undefined;
   const subsets = arr(spec['subsets']);
   checkUnique(issues, 'spec.subsets', subsets, 'name', 'subset name');
   subsets.forEach((sub, i) => {
@@ -134,7 +136,7 @@ export function validateDestinationRule(spec: Obj, issues: Issues): void {
     const p = at('spec.subsets', i);
     checkSubsetName(issues, at(p, 'name'), sub['name']);
     checkLabels(issues, at(p, 'labels'), sub['labels']);
-    validateTrafficPolicy(sub['trafficPolicy'], at(p, 'trafficPolicy'), issues);
+    validateTrafficPolicy(sub['trafficPolicy'], at(p, 'trafficPolicy'), issues, ruleOutlier);
   });
   checkExportTo(issues, 'spec.exportTo', spec['exportTo']);
   checkWorkloadSelector(issues, 'spec.workloadSelector', spec['workloadSelector'], 'matchLabels');
@@ -142,7 +144,7 @@ export function validateDestinationRule(spec: Obj, issues: Issues): void {
 
 const POLICY_PARTS = ['loadBalancer', 'connectionPool', 'outlierDetection', 'tls'];
 
-function validateTrafficPolicy(v: unknown, p: string, issues: Issues): void {
+function validateTrafficPolicy(v: unknown, p: string, issues: Issues, inheritedOutlier = false): void {
   if (!isObj(v)) return;
   // Istio: an empty policy is a mistake, not a way to say "defaults". Unsupported parts (already warned
   // about and stripped) count, since the user did write something.
@@ -151,7 +153,8 @@ function validateTrafficPolicy(v: unknown, p: string, issues: Issues): void {
     !issues.warnings.some((w) => w.path.startsWith(`${p}.`))
   )
     issues.error('CFG_ERR_MISSING_FIELD', p, 'trafficPolicy must set at least one field');
-  validatePolicyParts(v, p, issues);
+  validatePolicyParts(v, p, issues, inheritedOutlier);
+  const outlier = inheritedOutlier || v['outlierDetection'] !== undefined;
   const ports = arr(v['portLevelSettings']);
   ports.forEach((pl, i) => {
     if (!isObj(pl)) return;
@@ -167,14 +170,22 @@ function validateTrafficPolicy(v: unknown, p: string, issues: Issues): void {
         pp,
         'a port traffic policy must set at least one field besides port',
       );
-    validatePolicyParts(pl, pp, issues);
+    validatePolicyParts(pl, pp, issues, outlier);
   });
   const numbers = ports.map((pl) => (isObj(pl) && isObj(pl['port']) ? { number: pl['port']['number'] } : {}));
   checkUnique(issues, at(p, 'portLevelSettings'), numbers, 'number', 'port');
 }
 
-function validatePolicyParts(v: Obj, p: string, issues: Issues): void {
+/** `inheritedOutlier`: the policy this one refines (rule-level for port-level and subsets) sets outlierDetection. */
+function validatePolicyParts(v: Obj, p: string, issues: Issues, inheritedOutlier: boolean): void {
   validateLoadBalancer(v['loadBalancer'], at(p, 'loadBalancer'), issues);
+  if (isObj(v['loadBalancer']))
+    validateLocalityLbSetting(
+      v['loadBalancer']['localityLbSetting'],
+      at(at(p, 'loadBalancer'), 'localityLbSetting'),
+      issues,
+      inheritedOutlier || v['outlierDetection'] !== undefined,
+    );
   validateConnectionPool(v['connectionPool'], at(p, 'connectionPool'), issues);
   validateOutlierDetection(v['outlierDetection'], at(p, 'outlierDetection'), issues);
   validateClientTls(v['tls'], at(p, 'tls'), issues);
@@ -234,61 +245,7 @@ function validateLoadBalancer(v: unknown, p: string, issues: Issues): void {
         );
     }
   }
-  if (isObj(v['localityLbSetting'])) {
-    const l = v['localityLbSetting'];
-    const lp = at(p, 'localityLbSetting');
-    const distribute = arr(l['distribute']);
-    const failover = arr(l['failover']);
-    if (distribute.length > 0 && failover.length > 0)
-      issues.error('CFG_ERR_ONEOF', lp, 'only one of distribute, failover may be set');
-    distribute.forEach((d, i) => {
-      if (!isObj(d)) return;
-      const dp = at(at(lp, 'distribute'), i);
-      let total = 0;
-      for (const [loc, w] of entries(d['to'])) {
-        if (typeof w === 'number') total += w;
-        checkLocality(issues, at(at(dp, 'to'), loc), loc, true);
-      }
-      if (total !== 100)
-        issues.error('CFG_ERR_WEIGHT_SUM', at(dp, 'to'), `locality weights add up to ${total}, must be 100`);
-      if (typeof d['from'] === 'string') checkLocality(issues, at(dp, 'from'), d['from'], true);
-    });
-    failover.forEach((f, i) => {
-      if (!isObj(f)) return;
-      const fp = at(at(lp, 'failover'), i);
-      if (typeof f['from'] === 'string' && f['from'] === f['to'])
-        issues.error(
-          'CFG_ERR_INVALID_VALUE',
-          fp,
-          `failover from and to are the same region ${JSON.stringify(f['from'])}`,
-        );
-      for (const k of ['from', 'to'])
-        if (typeof f[k] === 'string' && (f[k] as string).includes('/'))
-          issues.error(
-            'CFG_ERR_INVALID_VALUE',
-            at(fp, k),
-            `failover ${k} must be a region, got ${JSON.stringify(f[k])}`,
-          );
-    });
-  }
 }
-
-/** "region/zone/subzone"; `wildcard`: "*" may end the locality (distribute). */
-function checkLocality(issues: Issues, path: string, loc: string, wildcard: boolean): void {
-  const parts = loc.split('/');
-  const bad =
-    loc === '' ||
-    parts.length > 3 ||
-    parts.some((x, i) => x === '' || (x.includes('*') && !(wildcard && x === '*' && i === parts.length - 1)));
-  if (bad)
-    issues.error(
-      'CFG_ERR_INVALID_VALUE',
-      path,
-      `locality ${JSON.stringify(loc)} is not region[/zone[/subzone]]`,
-    );
-}
-
-export { checkLocality };
 
 export function validateConnectionPool(v: unknown, p: string, issues: Issues): void {
   if (!isObj(v)) return;

@@ -1,8 +1,8 @@
 // ServiceEntry: schema and Istio's semantic rules (pkg/config/validation: ValidateServiceEntry).
 import { isIP } from 'node:net';
 import { checkProtocol, port, workloadSelector } from './common.js';
-import { checkLocality } from './destination-rule.js';
 import { arr, at, entries, type Issues, isObj, type Obj, str } from './issues.js';
+import { checkLocality } from './locality.js';
 import { type Schema, s, stringMap } from './schema.js';
 import {
   checkCidr,
