@@ -90,6 +90,43 @@ describe('cluster host selection', () => {
     expect(n[1]! / 8000).toBeLessThan(0.78);
   });
 
+  it("scales a locality's weight by its overprovisioned availability, as Envoy does", () => {
+    // a: 1 of 4 available -> 1.4 * 0.25 = 0.35 of its weight; b: fully available. Share of a: 0.35/1.35.
+    const la = {
+      clusterName: 'c',
+      overprovisioningFactor: 140,
+      priorities: [
+        [
+          loc('a', 1, [host(1), host(2, 'UNHEALTHY'), host(3, 'UNHEALTHY'), host(4, 'UNHEALTHY')]),
+          loc('b', 1, [host(5)]),
+        ],
+      ],
+    };
+    const c = new Cluster(model(la, { localityWeighted: true, healthyPanicThreshold: 0 }), stats(), prng());
+    const n = counts(c, 10000);
+    expect(n[1]! / 10000).toBeGreaterThan(0.23);
+    expect(n[1]! / 10000).toBeLessThan(0.29);
+    expect(n[2] ?? 0).toBe(0);
+  });
+
+  it('gives localities without a weight no traffic and weights within the priority traffic spills to', () => {
+    // P0 all unhealthy: everything goes to P1, split 1:4 by locality weight; the unweighted locality gets none.
+    const la = {
+      clusterName: 'c',
+      overprovisioningFactor: 140,
+      priorities: [
+        [loc('a', 5, [host(1, 'UNHEALTHY')])],
+        [loc('b', 1, [host(2)]), loc('c', 4, [host(3)]), loc('d', 0, [host(4)])],
+      ],
+    };
+    const c = new Cluster(model(la, { localityWeighted: true, healthyPanicThreshold: 0 }), stats(), prng());
+    const n = counts(c, 10000);
+    expect(n[1] ?? 0).toBe(0);
+    expect(n[4] ?? 0).toBe(0);
+    expect(n[2]! / 10000).toBeGreaterThan(0.17);
+    expect(n[2]! / 10000).toBeLessThan(0.23);
+  });
+
   it('enters panic mode below healthy_panic_threshold and spreads over all hosts', () => {
     const la = {
       clusterName: 'c',

@@ -106,6 +106,10 @@ export function adsBootstrap(opts: {
   variant: 'sotw' | 'delta';
   nodeId?: string;
   metadata?: Record<string, string>;
+  /** Node LABELS metadata (a struct, as Istio's agent sends it). */
+  labels?: Record<string, string>;
+  /** Node locality; default r1/z1. */
+  locality?: { region: string; zone: string; subZone?: string };
   initialFetchTimeout?: string;
 }): string {
   const [host, port] = [
@@ -115,13 +119,19 @@ export function adsBootstrap(opts: {
   const meta = Object.entries(opts.metadata ?? { NAMESPACE: 'default' })
     .map(([k, v]) => `    ${k}: "${v}"`)
     .join('\n');
+  const labels = opts.labels
+    ? `\n    LABELS:\n${Object.entries(opts.labels)
+        .map(([k, v]) => `      "${k}": "${v}"`)
+        .join('\n')}`
+    : '';
+  const l = opts.locality ?? { region: 'r1', zone: 'z1' };
   return `
 node:
   id: "${opts.nodeId ?? 'sidecar~127.0.0.1~client-1.default~default.svc.cluster.local'}"
   cluster: client.default
-  locality: { region: r1, zone: z1 }
+  locality: { region: "${l.region}", zone: "${l.zone}"${l.subZone ? `, sub_zone: "${l.subZone}"` : ''} }
   metadata:
-${meta}
+${meta}${labels}
 dynamic_resources:
   ads_config:
     api_type: ${opts.variant === 'sotw' ? 'GRPC' : 'DELTA_GRPC'}
