@@ -15,6 +15,7 @@ import { createHttpServer } from './http/server.js';
 import { type Logger, silentLogger } from './log.js';
 import { Metrics } from './metrics.js';
 import { buildPushContext, type PushContext } from './model/push-context.js';
+import { notApplied } from './networking/not-applied.js';
 import { ConfigSource, type ConfigState } from './sources/config.js';
 import { KubernetesConfigSource } from './sources/kubernetes.js';
 import { RegistrySource } from './sources/registries.js';
@@ -96,6 +97,8 @@ export class Pilot {
   private kubeSource: KubernetesConfigSource | undefined;
   private registrySource: RegistrySource | undefined;
   private ctx: PushContext;
+  /** Last logged notApplied list (JSON), so each change is logged once. */
+  private notAppliedText = '[]';
   private pushCount = 0;
   /** Colocated: the one proxy this pilot serves (the first to connect). */
   private pinnedProxy: string | undefined;
@@ -241,6 +244,7 @@ export class Pilot {
     }
     this.generators.advance(ctx, effective);
     this.ctx = ctx;
+    if (effective.full) this.reportNotApplied();
     this.metrics.set('pilot_services', ctx.services.size);
     this.log.debug('push', {
       version: ctx.version,
@@ -281,6 +285,7 @@ export class Pilot {
     }
     this.ctx = this.buildContext();
     this.generators.advance(this.ctx, fullPush('startup', 0));
+    this.reportNotApplied();
     this.metrics.set('pilot_services', this.ctx.services.size);
   }
 
@@ -444,6 +449,15 @@ export class Pilot {
       }));
   }
 
+  /** Logs accepted config the architecture cannot apply, once per change of that list. */
+  private reportNotApplied(): void {
+    const list = notApplied(this.ctx);
+    const text = JSON.stringify(list);
+    if (text === this.notAppliedText) return;
+    this.notAppliedText = text;
+    for (const n of list) this.log.warn('config not applied', { ...n });
+  }
+
   private configz(): unknown {
     return {
       generation: this.configState.generation,
@@ -456,6 +470,7 @@ export class Pilot {
       })),
       rejected: this.configState.rejected,
       stale: this.configState.stale,
+      notApplied: notApplied(this.ctx),
     };
   }
 }

@@ -1,0 +1,44 @@
+// Config the pilot accepted but cannot apply in the running architecture, for the log and
+// /debug/configz: silently ignoring it would let a user believe it is in force.
+import type { TrafficPolicy } from '@strait/config';
+import type { PushContext } from '../model/push-context.js';
+
+export interface NotApplied {
+  /** `DestinationRule/namespace/name`. */
+  readonly object: string;
+  /** Field path within the object, as validation errors name fields. */
+  readonly field: string;
+  readonly reason: string;
+}
+
+const SCALE_OUT_LOCALITY =
+  'not applied in the scale-out architecture: proxies build endpoints from the registry themselves ' +
+  '(priorities from RegistryCluster.cells), not from EDS';
+
+function localityPaths(policy: TrafficPolicy | undefined, path: string): string[] {
+  if (!policy) return [];
+  const out: string[] = [];
+  if (policy.loadBalancer?.localityLbSetting) out.push(`${path}.loadBalancer.localityLbSetting`);
+  policy.portLevelSettings?.forEach((p, i) => {
+    if (p.loadBalancer?.localityLbSetting)
+      out.push(`${path}.portLevelSettings[${i}].loadBalancer.localityLbSetting`);
+  });
+  return out;
+}
+
+export function notApplied(ctx: PushContext): NotApplied[] {
+  if (ctx.architecture !== 'scale-out') return [];
+  const out: NotApplied[] = [];
+  for (const dr of ctx.destinationRules.values()) {
+    const object = `DestinationRule/${dr.metadata.namespace ?? 'default'}/${dr.metadata.name}`;
+    const paths = [
+      ...localityPaths(dr.spec.trafficPolicy, 'spec.trafficPolicy'),
+      ...(dr.spec.subsets ?? []).flatMap((s, i) =>
+        localityPaths(s.trafficPolicy, `spec.subsets[${i}].trafficPolicy`),
+      ),
+    ];
+    for (const field of paths)
+      out.push({ object, field, reason: `localityLbSetting is ${SCALE_OUT_LOCALITY}` });
+  }
+  return out;
+}

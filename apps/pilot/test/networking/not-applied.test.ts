@@ -1,0 +1,52 @@
+// Accepted config the architecture cannot apply is listed (for the log and /debug/configz), never
+// silently dropped: localityLbSetting in scale-out, where proxies compute endpoints themselves.
+import { type ConfigObject, validate } from '@strait/config';
+import { describe, expect, it } from 'vitest';
+import { type Architecture, buildPushContext } from '../../src/model/push-context.js';
+import { notApplied } from '../../src/networking/not-applied.js';
+
+function rule(): ConfigObject {
+  const r = validate({
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'DestinationRule',
+    metadata: { name: 'web', namespace: 'shop' },
+    spec: {
+      host: 'web.test',
+      trafficPolicy: {
+        outlierDetection: { consecutive5xxErrors: 3 },
+        loadBalancer: { localityLbSetting: { failover: [{ from: 'us', to: 'eu' }] } },
+      },
+      subsets: [
+        { name: 'v1', labels: { version: 'v1' } },
+        {
+          name: 'v2',
+          labels: { version: 'v2' },
+          trafficPolicy: { loadBalancer: { localityLbSetting: { enabled: false } } },
+        },
+      ],
+    },
+  });
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  return r.object;
+}
+
+const ctx = (architecture: Architecture) =>
+  buildPushContext({ version: 't', architecture, config: [rule()], instances: new Map() });
+
+describe('notApplied', () => {
+  it('names each localityLbSetting in scale-out, with object and field', () => {
+    expect(notApplied(ctx('scale-out'))).toEqual([
+      expect.objectContaining({
+        object: 'DestinationRule/shop/web',
+        field: 'spec.trafficPolicy.loadBalancer.localityLbSetting',
+        reason: expect.stringContaining('scale-out'),
+      }),
+      expect.objectContaining({ field: 'spec.subsets[1].trafficPolicy.loadBalancer.localityLbSetting' }),
+    ]);
+  });
+
+  it('is empty where the pilot serves EDS', () => {
+    expect(notApplied(ctx('three-in-one'))).toEqual([]);
+    expect(notApplied(ctx('colocated'))).toEqual([]);
+  });
+});
