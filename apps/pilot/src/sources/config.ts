@@ -103,6 +103,16 @@ export class ConfigSource {
         code: r.code,
         reason: r.reason,
       });
+    } // Accepted with a warning: an ignored unsupported field, or a setting that has no effect as
+    // written (e.g. locality failover without outlier detection). Said once, when (re)loaded.
+    for (const w of snap.warnings) {
+      this.log.warn('config warning', {
+        file: w.source.file,
+        object: `${w.kind}/${w.namespace}/${w.name}`,
+        field: w.path,
+        code: w.code,
+        reason: w.message,
+      });
     }
   }
 }
