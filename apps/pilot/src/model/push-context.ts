@@ -123,6 +123,7 @@ export function buildPushContext(input: PushContextInput): PushContext {
             weight: we.weight && we.weight > 0 ? we.weight : 1,
             health: 'healthy',
             locality: seLocality(we.locality),
+            ...(we.network ? { network: we.network } : {}),
           });
         }
       }

@@ -44,6 +44,8 @@ export interface ServiceEndpoint {
   readonly weight: number;
   readonly health: 'healthy' | 'unhealthy' | 'draining';
   readonly locality: Locality;
+  /** Istio network (ServiceEntry endpoint `network`); failoverPriority's `topology.istio.io/network`. */
+  readonly network?: string;
 }
 
 const PROTOCOLS: readonly PortProtocol[] = ['HTTP2', 'HTTPS', 'HTTP', 'GRPC', 'TCP', 'DUBBO', 'TLS'];

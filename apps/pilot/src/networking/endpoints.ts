@@ -16,6 +16,7 @@ import {
   type LocalityLb,
   localityKeyOf,
   matchingDistribute,
+  type PriorityInput,
   resolveLocalityLb,
 } from './locality.js';
 import { parseClusterName } from './names.js';
@@ -98,13 +99,13 @@ export function buildLoadAssignment(
   // EDS carries IP addresses only, each once per assignment (Envoy and grpc-js-xds reject the rest).
   const seen = new Set<string>();
   const usable: Instance[] = [];
-  const inputs: { locality: ServiceEndpoint['locality']; labels: ServiceEndpoint['labels'] }[] = [];
+  const inputs: PriorityInput[] = [];
   for (const e of endpoints) {
     const key = `${e.address}:${e.port}`;
     if (isIP(e.address) === 0 || seen.has(key)) continue;
     seen.add(key);
     usable.push(asInstance(host, e));
-    inputs.push({ locality: e.locality, labels: e.labels });
+    inputs.push({ locality: e.locality, labels: e.labels, ...(e.network ? { network: e.network } : {}) });
   }
   if (!lb || !proxy) return toClusterLoadAssignment(clusterName, usable);
   if (lb.kind === 'failover') {

@@ -86,15 +86,20 @@ export function proxyPriorityLabels(proxy: ProxyInfo): Record<string, string> {
   return out;
 }
 
-/** An endpoint's labels as failoverPriority compares them: its own plus topology labels. */
-export function endpointPriorityLabels(
-  labels: Readonly<Record<string, string>>,
-  l: LocalityOf,
-): Record<string, string> {
-  const out: Record<string, string> = { ...labels };
+export interface PriorityInput {
+  readonly locality: LocalityOf;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly network?: string;
+}
+
+/** An endpoint's labels as failoverPriority compares them: its own plus locality and network labels. */
+export function endpointPriorityLabels(e: PriorityInput): Record<string, string> {
+  const out: Record<string, string> = { ...e.labels };
+  const l = e.locality;
   if (l.region) out[TOPOLOGY_REGION] ??= l.region;
   if (l.zone) out[TOPOLOGY_ZONE] ??= l.zone;
   if (l.subZone) out[TOPOLOGY_SUBZONE] ??= l.subZone;
+  if (e.network) out[TOPOLOGY_NETWORK] ??= e.network;
   return out;
 }
 
@@ -157,11 +162,6 @@ function proximity(
   return rule && rule.to !== ep.region ? 4 : 3;
 }
 
-export interface PriorityInput {
-  readonly locality: LocalityOf;
-  readonly labels: Readonly<Record<string, string>>;
-}
-
 /**
  * Envoy priority per endpoint (same order as `endpoints`), before compaction. failoverPriority: the
  * number of leading labels matching the proxy's decides (all match: 0; the first differs: N). With
@@ -179,7 +179,7 @@ export function failoverPriorities(
   return endpoints.map((e) => {
     let level = 0;
     if (labels) {
-      const own = endpointPriorityLabels(e.labels, e.locality);
+      const own = endpointPriorityLabels(e);
       const miss = lb.priorityLabels.findIndex(
         (p) => (p.value ?? proxyLabels[p.key] ?? '') !== (own[p.key] ?? ''),
       );

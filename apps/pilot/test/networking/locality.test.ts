@@ -15,8 +15,18 @@ const CLUSTER = `outbound|80||${HOST}`;
 const ENDPOINTS = [
   { address: '10.0.0.1', locality: 'us/us1/c1', labels: { app: 'web', version: 'v1', net: 'n1' } },
   { address: '10.0.0.2', locality: 'us/us1/c2', labels: { app: 'web', version: 'v2', net: 'n1' } },
-  { address: '10.0.0.3', locality: 'us/us2/c1', labels: { app: 'web', version: 'v1', net: 'n2' } },
-  { address: '10.0.0.4', locality: 'us/us2/c2', labels: { app: 'web', version: 'v2', net: 'n2' } },
+  {
+    address: '10.0.0.3',
+    locality: 'us/us2/c1',
+    labels: { app: 'web', version: 'v1', net: 'n2' },
+    network: 'west',
+  },
+  {
+    address: '10.0.0.4',
+    locality: 'us/us2/c2',
+    labels: { app: 'web', version: 'v2', net: 'n2' },
+    network: 'west',
+  },
   { address: '10.0.0.5', locality: 'eu/eu1/c1', labels: { app: 'web', version: 'v1', net: 'n1' } },
   { address: '10.0.0.6', locality: 'ap/ap1/c1', labels: { app: 'web', version: 'v1', net: 'n1' } },
 ];
@@ -281,6 +291,15 @@ describe('failoverPriority', () => {
     expect(localityKey(net, CLUSTER, proxy('us/us1/c1', {}, 'n1'))).not.toBe(
       localityKey(net, CLUSTER, proxy('us/us1/c1', {}, 'n2')),
     );
+    // Endpoints' ServiceEntry `network` is their topology.istio.io/network.
+    expect(view(net, proxy('us/us1/c1', {}, 'west')).priority).toEqual({
+      '10.0.0.3': 0,
+      '10.0.0.4': 0,
+      '10.0.0.1': 1,
+      '10.0.0.2': 1,
+      '10.0.0.5': 1,
+      '10.0.0.6': 1,
+    });
   });
 
   it('refines each label level by proximity when failover rules are set too', () => {
