@@ -37,6 +37,7 @@ const envoyFiles = [
   'envoy/extensions/filters/http/cors/v3/cors.proto',
   'envoy/extensions/filters/listener/original_dst/v3/original_dst.proto',
   'envoy/extensions/filters/listener/http_inspector/v3/http_inspector.proto',
+  'envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.proto',
   'envoy/extensions/clusters/aggregate/v3/cluster.proto',
   'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
   'envoy/type/v3/percent.proto',

@@ -39,6 +39,7 @@ export const TypeUrl = {
   // Listener filters.
   OriginalDst: 'type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst',
   HttpInspector: 'type.googleapis.com/envoy.extensions.filters.listener.http_inspector.v3.HttpInspector',
+  TlsInspector: 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector',
   // Transport sockets and cluster extensions.
   UpstreamTlsContext: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
   DownstreamTlsContext: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
@@ -66,6 +67,7 @@ export const ExtensionName = {
   Cors: 'envoy.filters.http.cors',
   OriginalDst: 'envoy.filters.listener.original_dst',
   HttpInspector: 'envoy.filters.listener.http_inspector',
+  TlsInspector: 'envoy.filters.listener.tls_inspector',
   RegistryCluster: 'strait.clusters.registry',
   AggregateCluster: 'envoy.clusters.aggregate',
   HttpProtocolOptions: 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions',

@@ -89,6 +89,13 @@ export const HttpInspectorCodec: MessageCodec<
   'envoy.extensions.filters.listener.http_inspector.v3.HttpInspector',
   envoy.extensions.filters.listener.http_inspector.v3.HttpInspector,
 );
+export const TlsInspectorCodec: MessageCodec<
+  envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector,
+  T.TlsInspector
+> = createCodec(
+  'envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector',
+  envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector,
+);
 export const HttpFaultCodec: MessageCodec<envoy.extensions.filters.http.fault.v3.HTTPFault, T.HttpFault> =
   createCodec(
     'envoy.extensions.filters.http.fault.v3.HTTPFault',
@@ -153,6 +160,7 @@ export const KNOWN_CODECS: readonly MessageCodec<unknown, never>[] = [
   DubboRouteConfigurationCodec,
   OriginalDstCodec,
   HttpInspectorCodec,
+  TlsInspectorCodec,
   HttpFaultCodec,
   CorsCodec,
   CorsPolicyCodec,

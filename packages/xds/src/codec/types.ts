@@ -32,6 +32,7 @@ export type DubboRouteConfiguration =
 export type DubboRoute = envoy.extensions.filters.network.dubbo_proxy.v3.Route.$Properties;
 export type OriginalDst = envoy.extensions.filters.listener.original_dst.v3.OriginalDst.$Properties;
 export type HttpInspector = envoy.extensions.filters.listener.http_inspector.v3.HttpInspector.$Properties;
+export type TlsInspector = envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector.$Properties;
 export type HttpFault = envoy.extensions.filters.http.fault.v3.HTTPFault.$Properties;
 export type Cors = envoy.extensions.filters.http.cors.v3.Cors.$Properties;
 export type CorsPolicy = envoy.config.route.v3.CorsPolicy.$Properties;
