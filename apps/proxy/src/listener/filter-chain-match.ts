@@ -1,6 +1,7 @@
 // Envoy's filter chain selection, stage by stage: destination port, destination IP (longest prefix),
-// transport protocol, application protocol, source IP (longest prefix), source port. At each stage the
-// chains with a matching specific criterion win; chains without that criterion are the fallback.
+// server name (exact, then the longest `*.suffix` wildcard), transport protocol, application protocol,
+// source IP (longest prefix), source port. At each stage the chains with a matching specific criterion
+// win (the most specific of them); chains without that criterion are the fallback.
 import net from 'node:net';
 import type { CidrModel, FilterChainMatchModel, FilterChainModel } from '../model/listener.js';
 
@@ -13,8 +14,30 @@ export interface ConnectionInfo {
   destinationPort: number;
   sourceIp: string;
   sourcePort: number;
+  /** "tls" when the TLS inspector found a ClientHello, else "raw_buffer". */
   transportProtocol: string;
-  applicationProtocol: string;
+  /** SNI host name (lower case), '' when none. */
+  serverName: string;
+  /** ALPN of a ClientHello, or the sniffed protocol ("http/1.1", "h2c", "dubbo"); empty when unknown. */
+  applicationProtocols: readonly string[];
+}
+
+/** Above any wildcard score (a DNS name is at most 253 characters). */
+const EXACT_NAME = 1000;
+
+/**
+ * How specifically `pattern` matches `name`: EXACT_NAME for equality, the suffix length for a
+ * `*.suffix` wildcard (so the longest wildcard wins, as Envoy's label-by-label lookup does), -1 else.
+ * `*.example.com` matches `a.example.com` and `a.b.example.com` but not `example.com`.
+ */
+export function serverNameScore(pattern: string, name: string): number {
+  if (name === '') return -1;
+  if (pattern === name) return EXACT_NAME;
+  if (pattern.startsWith('*.')) {
+    const suffix = pattern.slice(1);
+    if (name.length > suffix.length && name.endsWith(suffix)) return suffix.length;
+  }
+  return -1;
 }
 
 function normalize(ip: string): string {
@@ -52,13 +75,23 @@ const STAGES: Stage[] = [
       ? { specified: false, score: 0 }
       : { specified: true, score: longestMatch(c.match.prefixRanges, i.destinationIp) },
   (c, i) =>
+    c.match.serverNames.length === 0
+      ? { specified: false, score: 0 }
+      : {
+          specified: true,
+          score: Math.max(...c.match.serverNames.map((p) => serverNameScore(p, i.serverName))),
+        },
+  (c, i) =>
     c.match.transportProtocol === ''
       ? { specified: false, score: 0 }
       : { specified: true, score: c.match.transportProtocol === i.transportProtocol ? 1 : -1 },
   (c, i) =>
     c.match.applicationProtocols.length === 0
       ? { specified: false, score: 0 }
-      : { specified: true, score: c.match.applicationProtocols.includes(i.applicationProtocol) ? 1 : -1 },
+      : {
+          specified: true,
+          score: c.match.applicationProtocols.some((p) => i.applicationProtocols.includes(p)) ? 1 : -1,
+        },
   (c, i) =>
     c.match.sourcePrefixRanges.length === 0
       ? { specified: false, score: 0 }

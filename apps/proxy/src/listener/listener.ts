@@ -9,9 +9,16 @@ import { stableKey } from '../model/common.js';
 import type { FilterChainModel, ListenerModel } from '../model/listener.js';
 import type { Scope } from '../stats/store.js';
 import { type Destination, type OriginalDstReader, recordOriginalDst } from './capture.js';
-import { selectFilterChain } from './filter-chain-match.js';
+import { ClientHelloParser } from './client-hello.js';
+import { type ConnectionInfo, selectFilterChain } from './filter-chain-match.js';
 import { SNIFF_BYTES, type Sniffed, sniff } from './sniff.js';
-import { LISTENER_STATS } from './stats.js';
+import { LISTENER_STATS, TLS_INSPECTOR_STATS } from './stats.js';
+
+/** What the TLS inspector read from a ClientHello. */
+interface TlsInfo {
+  serverName: string;
+  alpn: string[];
+}
 
 type Instance = NetworkFilterInstance;
 
@@ -33,7 +40,8 @@ export interface ListenerOptions {
   findListener?: (dst: Destination, direction: ListenerModel['direction']) => ActiveListener | undefined;
 }
 
-/** Hard cap on bytes read while sniffing (a misbehaving client cannot make us buffer more). */
+/** Hard cap on bytes read while sniffing plain bytes (a misbehaving client cannot make us buffer more);
+ * a ClientHello has its own cap (client-hello.ts). */
 const MAX_SNIFF_BUFFER = 64;
 
 export class ActiveListener {
@@ -208,46 +216,98 @@ export class ActiveListener {
       return;
     }
     stats.downstream_pre_cx_active.inc();
+    // The TLS inspector runs first (Envoy's listener filter order puts it before http_inspector in
+    // Istio's config); bytes that are not TLS go on to protocol sniffing.
+    const hello = this.model.tlsInspector ? new ClientHelloParser() : undefined;
+    const tlsStats = hello
+      ? this.ctx.stats.scope('tls_inspector.', 'tls_inspector', TLS_INSPECTOR_STATS)
+      : undefined;
+    let helloDecided = hello === undefined;
     let buf: Buffer = Buffer.alloc(0);
     let done = false;
-    const finish = (proto: Sniffed) => {
-      if (done) return;
+    const settle = () => {
       done = true;
       clearTimeout(timer);
       stats.downstream_pre_cx_active.dec();
       socket.removeListener('data', onData);
       socket.removeListener('end', onEnd);
+    };
+    const finish = (proto: Sniffed, tls?: TlsInfo) => {
+      if (done) return;
+      settle();
       socket.pause();
-      this.dispatch(socket, buf, proto, dst);
+      this.dispatch(socket, buf, proto, dst, tls);
+    };
+    // Hostile or broken hellos: closed without forwarding a byte.
+    const reject = () => {
+      if (done) return;
+      settle();
+      socket.destroy();
     };
     const onData = (c: Buffer) => {
       buf = buf.length === 0 ? c : Buffer.concat([buf, c]);
+      if (!helloDecided && hello && tlsStats) {
+        const r = hello.push(c);
+        if (r === 'more') return;
+        helloDecided = true;
+        if (r.kind === 'tls') {
+          tlsStats.tls_found.inc();
+          (r.serverName ? tlsStats.sni_found : tlsStats.sni_not_found).inc();
+          (r.alpn.length > 0 ? tlsStats.alpn_found : tlsStats.alpn_not_found).inc();
+          finish('tcp', { serverName: r.serverName, alpn: r.alpn });
+          return;
+        }
+        if (r.kind === 'too_large') {
+          tlsStats.client_hello_too_large.inc();
+          reject();
+          return;
+        }
+        if (r.kind === 'invalid') {
+          tlsStats.client_hello_invalid.inc();
+          reject();
+          return;
+        }
+        tlsStats.tls_not_found.inc();
+      }
       const r = sniff(buf.subarray(0, SNIFF_BYTES));
       if (r !== 'more') finish(r);
       else if (buf.length >= MAX_SNIFF_BUFFER) finish('tcp');
     };
-    const onEnd = () => finish(buf.length ? 'tcp' : 'tcp');
+    const onEnd = () => {
+      // Half a ClientHello and then EOF: nothing sensible to forward.
+      if (!helloDecided && buf.length > 0) {
+        tlsStats?.connection_closed.inc();
+        reject();
+        return;
+      }
+      finish('tcp');
+    };
     const timer = setTimeout(() => {
       stats.downstream_pre_cx_timeout.inc();
       // Envoy's continue_on_listener_filters_timeout is off by default: the connection closes.
-      done = true;
-      stats.downstream_pre_cx_active.dec();
-      socket.destroy();
+      reject();
     }, this.model.sniffTimeoutMs);
     timer.unref();
     socket.on('data', onData);
     socket.on('end', onEnd);
   }
 
-  private dispatch(socket: net.Socket, peeked: Buffer, proto: Sniffed, dst: Destination | undefined): void {
+  private dispatch(
+    socket: net.Socket,
+    peeked: Buffer,
+    proto: Sniffed,
+    dst: Destination | undefined,
+    tls?: TlsInfo,
+  ): void {
     if (socket.destroyed) return;
-    const info = {
+    const info: ConnectionInfo = {
       destinationIp: dst?.address ?? socket.localAddress ?? '',
       destinationPort: dst?.port ?? socket.localPort ?? 0,
       sourceIp: socket.remoteAddress ?? '',
       sourcePort: socket.remotePort ?? 0,
-      transportProtocol: 'raw_buffer',
-      applicationProtocol: proto === 'tcp' ? '' : proto,
+      transportProtocol: tls ? 'tls' : 'raw_buffer',
+      serverName: tls?.serverName ?? '',
+      applicationProtocols: tls ? tls.alpn : proto === 'tcp' ? [] : [proto],
     };
     const chain = selectFilterChain(this.chains, info) ?? this.defaultChain;
     if (!chain) {

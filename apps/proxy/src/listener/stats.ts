@@ -28,3 +28,16 @@ export const LISTENER_MANAGER_STATS = {
   total_listeners_active: gauge('Listeners accepting'),
   total_listeners_draining: gauge('Listeners draining'),
 } as const;
+
+/** Envoy's tls_inspector stats (rooted at `tls_inspector.`), plus Strait's client_hello_invalid. */
+export const TLS_INSPECTOR_STATS = {
+  tls_found: counter('Connections whose first bytes were a TLS ClientHello'),
+  tls_not_found: counter('Connections whose first bytes were not TLS (transport protocol raw_buffer)'),
+  sni_found: counter('ClientHellos with a server name'),
+  sni_not_found: counter('ClientHellos without a server name'),
+  alpn_found: counter('ClientHellos with ALPN protocols'),
+  alpn_not_found: counter('ClientHellos without ALPN protocols'),
+  client_hello_too_large: counter('Connections closed because the ClientHello exceeded the size limit'),
+  client_hello_invalid: counter('Connections closed because their ClientHello was malformed'),
+  connection_closed: counter('Connections the client closed before its ClientHello was complete'),
+} as const;

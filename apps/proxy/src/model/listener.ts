@@ -25,9 +25,11 @@ export interface FilterChainMatchModel {
   prefixRanges: CidrModel[];
   sourcePrefixRanges: CidrModel[];
   sourcePorts: number[];
+  /** "tls", "raw_buffer", or empty = any. */
   transportProtocol: string;
-  /** Sniffed: "http/1.1", "h2c", "dubbo"; empty = any. */
+  /** ALPN values of a ClientHello, or sniffed: "http/1.1", "h2c", "dubbo"; empty = any. */
   applicationProtocols: string[];
+  /** SNI: exact names and `*.suffix` wildcards, lower case; empty = any. */
   serverNames: string[];
 }
 
@@ -55,6 +57,8 @@ export interface ListenerModel {
   useOriginalDst: boolean;
   /** `envoy.filters.listener.original_dst` is configured: chains match on the pre-REDIRECT destination. */
   originalDstFilter?: boolean;
+  /** `envoy.filters.listener.tls_inspector` is configured: a ClientHello's SNI and ALPN are read first. */
+  tlsInspector?: boolean;
   bindToPort: boolean;
   direction: TrafficDirection;
   perConnectionBufferLimitBytes: number;
@@ -86,18 +90,23 @@ export function translateListenerInto(l: Listener, issues: IssueList): ListenerM
       issues.add('PROXY_ERR_DUPLICATE', `filter_chains[${i}].name`, `"${fc.name}" is used twice`);
     names.add(fc.name);
   });
+  // Envoy compares matches per server name: two chains sharing one name (all else equal) are ambiguous.
   const seen = new Map<string, number>();
   filterChains.forEach((fc, i) => {
-    const key = JSON.stringify(fc.match);
-    const prev = seen.get(key);
-    if (prev !== undefined) {
-      issues.add(
-        'PROXY_ERR_DUPLICATE',
-        `filter_chains[${i}].filter_chain_match`,
-        `same match as filter_chains[${prev}]`,
-      );
+    const names = fc.match.serverNames.length > 0 ? fc.match.serverNames : [''];
+    for (const name of new Set(names)) {
+      const key = JSON.stringify({ ...fc.match, serverNames: name });
+      const prev = seen.get(key);
+      if (prev !== undefined && prev !== i) {
+        issues.add(
+          'PROXY_ERR_DUPLICATE',
+          `filter_chains[${i}].filter_chain_match`,
+          `same match as filter_chains[${prev}]${name ? ` for server name "${name}"` : ''}`,
+        );
+        break;
+      }
+      seen.set(key, i);
     }
-    seen.set(key, i);
   });
   (l.listenerFilters ?? []).forEach((lf, i) => {
     if (!KNOWN_LISTENER_FILTERS.has(lf.name ?? '')) {
@@ -118,6 +127,7 @@ export function translateListenerInto(l: Listener, issues: IssueList): ListenerM
     originalDstFilter: (l.listenerFilters ?? []).some(
       (lf) => lf.name === 'envoy.filters.listener.original_dst',
     ),
+    tlsInspector: (l.listenerFilters ?? []).some((lf) => lf.name === 'envoy.filters.listener.tls_inspector'),
     bindToPort: wrapped(l.bindToPort, true),
     direction:
       l.trafficDirection === TD.INBOUND
@@ -136,12 +146,25 @@ export function translateListenerInto(l: Listener, issues: IssueList): ListenerM
       'at least one filter chain or a default_filter_chain is required',
     );
   }
-  // Sniff unless every chain is plain TCP without protocol criteria: server-first protocols (MySQL,
-  // SMTP) must not wait for client bytes that never come.
   const all = [...filterChains, ...(model.defaultFilterChain ? [model.defaultFilterChain] : [])];
-  model.sniff = all.some(
-    (fc) => !networkFilterByKind(fc.filter.kind)?.serverFirst || fc.match.applicationProtocols.length > 0,
-  );
+  // Without the inspector nothing would ever set SNI or "tls": such chains could never match.
+  if (!model.tlsInspector) {
+    all.forEach((fc, i) => {
+      if (fc.match.serverNames.length > 0 || fc.match.transportProtocol === 'tls')
+        issues.add(
+          'PROXY_ERR_INVALID_VALUE',
+          i < filterChains.length ? `filter_chains[${i}].filter_chain_match` : 'default_filter_chain',
+          'matching on server_names or transport_protocol "tls" needs the envoy.filters.listener.tls_inspector listener filter',
+        );
+    });
+  }
+  // Sniff unless every chain is plain TCP without protocol criteria: server-first protocols (MySQL,
+  // SMTP) must not wait for client bytes that never come. The TLS inspector waits for the client too.
+  model.sniff =
+    model.tlsInspector ||
+    all.some(
+      (fc) => !networkFilterByKind(fc.filter.kind)?.serverFirst || fc.match.applicationProtocols.length > 0,
+    );
   return model;
 }
 
@@ -165,6 +188,33 @@ function translateCidrs(
   });
 }
 
+/** Values the TLS inspector reports (empty: any). */
+const TRANSPORT_PROTOCOLS = new Set(['', 'tls', 'raw_buffer']);
+
+/** Exact names and `*.suffix` wildcards (Envoy rejects partial wildcards such as `a*.example.com`). */
+function translateServerNames(names: readonly string[], issues: IssueList, path: string): string[] {
+  return names.map((raw, i) => {
+    const name = raw.toLowerCase();
+    const rest = name.startsWith('*.') ? name.slice(2) : name;
+    if (name === '') issues.add('PROXY_ERR_INVALID_VALUE', `${path}[${i}]`, 'a server name is empty');
+    else if (name === '*')
+      issues.add(
+        'PROXY_ERR_INVALID_VALUE',
+        `${path}[${i}]`,
+        '"*" is not a server name; omit server_names to match any',
+      );
+    else if (rest.includes('*'))
+      issues.add(
+        'PROXY_ERR_INVALID_VALUE',
+        `${path}[${i}]`,
+        `"${raw}": only a leading "*." wildcard is supported`,
+      );
+    else if (rest === '' || rest.startsWith('.') || rest.endsWith('.') || rest.includes('..'))
+      issues.add('PROXY_ERR_INVALID_VALUE', `${path}[${i}]`, `"${raw}" is not a DNS name`);
+    return name;
+  });
+}
+
 function translateChain(fc: FilterChain, issues: IssueList, path: string): FilterChainModel {
   const m = fc.filterChainMatch;
   const match: FilterChainMatchModel = {
@@ -177,14 +227,18 @@ function translateChain(fc: FilterChain, issues: IssueList, path: string): Filte
     sourcePorts: (m?.sourcePorts ?? []).map(Number),
     transportProtocol: m?.transportProtocol ?? '',
     applicationProtocols: [...(m?.applicationProtocols ?? [])],
-    serverNames: [...(m?.serverNames ?? [])],
+    serverNames: translateServerNames(
+      m?.serverNames ?? [],
+      issues,
+      `${path}.filter_chain_match.server_names`,
+    ),
   };
   if (m?.destinationPort) match.destinationPort = wrapped(m.destinationPort, 0);
-  if (match.transportProtocol === 'tls' || match.serverNames.length > 0) {
+  if (!TRANSPORT_PROTOCOLS.has(match.transportProtocol)) {
     issues.add(
       'PROXY_ERR_UNSUPPORTED',
-      `${path}.filter_chain_match`,
-      'TLS matching (transport_protocol "tls", server_names) is not supported yet',
+      `${path}.filter_chain_match.transport_protocol`,
+      `"${match.transportProtocol}" is not detected by any listener filter here (only "tls" and "raw_buffer")`,
     );
   }
   if (fc.transportSocket)

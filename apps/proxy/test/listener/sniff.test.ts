@@ -48,7 +48,8 @@ describe('filter chain match', () => {
     sourceIp: '1.2.3.4',
     sourcePort: 5555,
     transportProtocol: 'raw_buffer',
-    applicationProtocol: app,
+    serverName: '',
+    applicationProtocols: app ? [app] : [],
   });
   it.each([
     [info('10.1.2.3', 9080, 'h2c'), 'port-9080-http'],
@@ -59,5 +60,50 @@ describe('filter chain match', () => {
     [info('192.168.0.1', 80, 'dubbo'), 'catch-all'],
   ])('%j -> %s', (i, want) => {
     expect(selectFilterChain(chains, i)?.name).toBe(want);
+  });
+});
+
+describe('filter chain match on server names and transport protocol', () => {
+  const m = (p: Partial<FilterChainMatchModel>): FilterChainMatchModel => ({
+    prefixRanges: [],
+    sourcePrefixRanges: [],
+    sourcePorts: [],
+    transportProtocol: '',
+    applicationProtocols: [],
+    serverNames: [],
+    ...p,
+  });
+  const chains = [
+    { name: 'exact-a', match: m({ serverNames: ['a.example.com'], transportProtocol: 'tls' }) },
+    { name: 'wild-example', match: m({ serverNames: ['*.example.com'], transportProtocol: 'tls' }) },
+    { name: 'wild-deep', match: m({ serverNames: ['*.deep.example.com'], transportProtocol: 'tls' }) },
+    { name: 'h2-only', match: m({ serverNames: ['alpn.test'], applicationProtocols: ['h2'] }) },
+    { name: 'any-tls', match: m({ transportProtocol: 'tls' }) },
+    { name: 'raw', match: m({ transportProtocol: 'raw_buffer' }) },
+  ];
+  const info = (serverName: string, transportProtocol = 'tls', alpn: string[] = []) => ({
+    destinationIp: '10.0.0.1',
+    destinationPort: 443,
+    sourceIp: '1.2.3.4',
+    sourcePort: 5555,
+    transportProtocol,
+    serverName,
+    applicationProtocols: alpn,
+  });
+  it.each([
+    [info('a.example.com'), 'exact-a'],
+    [info('b.example.com'), 'wild-example'],
+    [info('x.b.example.com'), 'wild-example'],
+    [info('x.deep.example.com'), 'wild-deep'],
+    [info('example.com'), 'any-tls'],
+    [info(''), 'any-tls'],
+    [info('other.test'), 'any-tls'],
+    [info('', 'raw_buffer'), 'raw'],
+    [info('alpn.test', 'tls', ['http/1.1', 'h2']), 'h2-only'],
+  ])('%j -> %s', (i, want) => {
+    expect(selectFilterChain(chains, i)?.name).toBe(want);
+  });
+  it('does not fall back past a stage: a name match whose later criteria fail matches nothing', () => {
+    expect(selectFilterChain(chains, info('alpn.test', 'tls', ['http/1.1']))).toBeUndefined();
   });
 });
