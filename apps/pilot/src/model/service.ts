@@ -66,6 +66,11 @@ export function isHttpProtocol(p: PortProtocol): boolean {
   return p === 'HTTP' || p === 'HTTP2' || p === 'GRPC';
 }
 
+/** Ports whose traffic is TLS the sidecar passes through (routed by SNI, never terminated). */
+export function isTlsProtocol(p: PortProtocol): boolean {
+  return p === 'TLS' || p === 'HTTPS';
+}
+
 /** Endpoints of `service` that serve `port`. */
 export function endpointsForPort(
   service: Service,

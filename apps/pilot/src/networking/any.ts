@@ -13,6 +13,7 @@ import {
   pack,
   RouterCodec,
   TcpProxyCodec,
+  TlsInspectorCodec,
 } from '@strait/xds';
 
 export type Any = google.protobuf.Any.$Properties;
@@ -47,15 +48,14 @@ export function httpFilters(opts: { cors: boolean }): HttpFilter[] {
 }
 
 export function listenerFilter(
-  name: 'original_dst' | 'http_inspector',
+  name: 'original_dst' | 'http_inspector' | 'tls_inspector',
 ): envoy.config.listener.v3.ListenerFilter.$Properties {
-  return name === 'original_dst'
-    ? {
-        name: 'envoy.filters.listener.original_dst',
-        typedConfig: pack(OriginalDstCodec, {}),
-      }
-    : {
-        name: 'envoy.filters.listener.http_inspector',
-        typedConfig: pack(HttpInspectorCodec, {}),
-      };
+  switch (name) {
+    case 'original_dst':
+      return { name: 'envoy.filters.listener.original_dst', typedConfig: pack(OriginalDstCodec, {}) };
+    case 'http_inspector':
+      return { name: 'envoy.filters.listener.http_inspector', typedConfig: pack(HttpInspectorCodec, {}) };
+    case 'tls_inspector':
+      return { name: 'envoy.filters.listener.tls_inspector', typedConfig: pack(TlsInspectorCodec, {}) };
+  }
 }

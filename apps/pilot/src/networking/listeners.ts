@@ -1,13 +1,14 @@
 // LDS for sidecars: the capture listeners (15001 outbound with original destination, 15006 inbound)
-// and one `0.0.0.0_PORT` listener per outbound port (HTTP: HCM with RDS named after the port; TCP:
-// tcp_proxy; Dubbo: dubbo_proxy), as Istio lays them out. Pure.
+// and one `0.0.0.0_PORT` listener per outbound port (HTTP: HCM with RDS named after the port; TLS/HTTPS:
+// tls_inspector + SNI chains; TCP: tcp_proxy chains; Dubbo: dubbo_proxy), as Istio lays them out. Pure.
 import { envoy } from '@strait/xds';
 import type { ProxyInfo } from '../model/proxy.js';
 import type { PushContext } from '../model/push-context.js';
-import { isHttpProtocol, labelsMatch, type Service, type ServicePort } from '../model/service.js';
+import { isHttpProtocol, isTlsProtocol, type Service, type ServicePort } from '../model/service.js';
 import { httpFilters, listenerFilter, packHcm, packTcpProxy } from './any.js';
 import { dubboProxyFilter, dubboRouteConfig } from './dubbo.js';
 import { inboundServices } from './inbound.js';
+import { tcpChains, tlsChains } from './l4-routes.js';
 import {
   BLACKHOLE_CLUSTER,
   clusterName,
@@ -18,7 +19,6 @@ import {
   VIRTUAL_INBOUND,
   VIRTUAL_OUTBOUND,
 } from './names.js';
-import { destinationCluster, virtualServicesFor } from './routes.js';
 import { servicesInScope, sidecarFor } from './scope.js';
 
 export type Listener = envoy.config.listener.v3.Listener.$Properties;
@@ -77,6 +77,12 @@ function outboundListener(
 ): Listener {
   const name = `0.0.0.0_${portNumber}`;
   const first = entries[0]!;
+  const listener: Listener = {
+    name,
+    address: socket('0.0.0.0', portNumber),
+    bindToPort: { value: false },
+    trafficDirection: TrafficDirection.OUTBOUND,
+  };
   let filters: Filter[];
   if (entries.some((e) => isHttpProtocol(e.port.protocol))) {
     filters = [hcmRds(`outbound_${name}`, String(portNumber))];
@@ -85,56 +91,59 @@ function outboundListener(
       .filter((e) => e.port.protocol === 'DUBBO')
       .map((e) => dubboRouteConfig(ctx, proxy, e.service, e.port, ctx.rpcRoutes));
     filters = [dubboProxyFilter(`outbound_${name}`, configs)];
+  } else if (entries.some((e) => isTlsProtocol(e.port.protocol))) {
+    return tlsListener(ctx, proxy, listener, portNumber, entries);
   } else {
     // Without VIPs one 0.0.0.0 TCP port can carry only one service: the first by host wins, as in Istio.
-    filters = [tcpRoute(ctx, proxy, `outbound_${name}`, first.service, portNumber)];
+    return {
+      ...listener,
+      filterChains: tcpChains(ctx, proxy, first.service, portNumber, `outbound_${name}`),
+    };
   }
-  return {
-    name,
-    address: socket('0.0.0.0', portNumber),
-    bindToPort: { value: false },
-    trafficDirection: TrafficDirection.OUTBOUND,
-    filterChains: [{ filters }],
-  };
+  return { ...listener, filterChains: [{ filters }] };
 }
 
-/** tcp_proxy for a TCP service: its VirtualService's first applicable `tcp` route, else the service. */
-function tcpRoute(
+/**
+ * A TLS/HTTPS port: the TLS inspector reads the ClientHello, chains route by SNI (l4-routes.ts).
+ * What no chain matches (another SNI, no SNI, plain bytes) goes to the port's TCP service when there
+ * is one, else to Istio's fallthrough: PassthroughCluster, or BlackHoleCluster under REGISTRY_ONLY.
+ */
+function tlsListener(
   ctx: PushContext,
   proxy: ProxyInfo,
-  statPrefix: string,
-  service: Service,
-  port: number,
-): Filter {
-  for (const vs of virtualServicesFor(ctx, service.hostname)) {
-    for (const rule of vs.spec.tcp ?? []) {
-      const ms = rule.match ?? [];
-      const applies =
-        ms.length === 0 ||
-        ms.some(
-          (m) =>
-            (m.port === undefined || m.port === port) &&
-            (!m.sourceLabels || labelsMatch(m.sourceLabels, proxy.labels)),
-        );
-      if (!applies) continue;
-      const dests = (rule.route ?? [])
-        .map((d) => ({
-          cluster: destinationCluster(ctx, vs, d.destination, port, false),
-          weight: d.weight ?? (rule.route?.length === 1 ? 100 : 0),
-        }))
-        .filter((d): d is { cluster: string; weight: number } => d.cluster !== undefined && d.weight > 0);
-      if (dests.length === 0) continue;
-      const config: envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.$Properties =
-        dests.length === 1
-          ? { statPrefix, cluster: dests[0]!.cluster }
-          : {
-              statPrefix,
-              weightedClusters: { clusters: dests.map((d) => ({ name: d.cluster, weight: d.weight })) },
-            };
-      return { name: 'envoy.filters.network.tcp_proxy', typedConfig: packTcpProxy(config) };
-    }
+  listener: Listener,
+  portNumber: number,
+  entries: { service: Service; port: ServicePort }[],
+): Listener {
+  const statPrefix = `outbound_${listener.name}`;
+  const chains = tlsChains(
+    ctx,
+    proxy,
+    entries.filter((e) => isTlsProtocol(e.port.protocol)).map((e) => e.service),
+    portNumber,
+    statPrefix,
+  );
+  const tcp = entries.find((e) => !isTlsProtocol(e.port.protocol));
+  if (tcp) {
+    chains.push(
+      ...tcpChains(ctx, proxy, tcp.service, portNumber, statPrefix, {
+        destinationPort: { value: portNumber },
+      }),
+    );
   }
-  return tcpProxy(statPrefix, clusterName('outbound', port, '', service.hostname));
+  return {
+    ...listener,
+    listenerFilters: [listenerFilter('tls_inspector')],
+    filterChains: chains,
+    ...(tcp
+      ? {}
+      : {
+          defaultFilterChain: {
+            name: 'PassthroughFilterChain',
+            filters: [tcpProxy(PASSTHROUGH_CLUSTER, passthroughCluster(ctx, proxy))],
+          },
+        }),
+  };
 }
 
 function virtualOutbound(ctx: PushContext, proxy: ProxyInfo): Listener {
