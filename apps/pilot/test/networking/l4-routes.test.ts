@@ -102,7 +102,7 @@ function listener(vs: string, port: number, p = proxy()): Json {
 
 /** Each chain as "match => target" (cluster, or weighted clusters as name:weight). */
 function summary(l: Json): string[] {
-  const chains = (l['filter_chains'] as Json[]).map((c) => ['', c] as const);
+  const chains: [string, Json][] = (l['filter_chains'] as Json[]).map((c) => ['', c]);
   if (l['default_filter_chain']) chains.push(['default ', l['default_filter_chain'] as Json]);
   return chains.map(([tag, c]) => {
     const m = (c['filter_chain_match'] ?? {}) as Json;
