@@ -16,14 +16,15 @@ import {
   createNonceSource,
   type DeltaDiscoveryRequest,
   type DeltaDiscoveryResponse,
+  digestOf,
   isFullStateType,
   type NonceSource,
   type ResourceSnapshot,
   resolveLimits,
   type StreamLimits,
+  setVersion,
   tooManyNames,
   type VersionedResource,
-  versionOf,
   WILDCARD,
 } from './types.js';
 
@@ -38,11 +39,17 @@ export interface DeltaServerOptions {
 /** A response with every field set, ready for `DeltaDiscoveryResponse.encode`. */
 export interface DeltaResponse extends DeltaDiscoveryResponse {
   readonly systemVersionInfo: string;
+  /** The resources, sorted by name (computed on first read). */
   readonly resources: VersionedResource[];
+  /** The same resources in no particular order: servers that encode them themselves use this. */
+  readonly selected: readonly VersionedResource[];
   readonly typeUrl: string;
   readonly removedResources: string[];
   readonly nonce: string;
 }
+
+const REMOVED = '\u0000removed';
+const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 interface InFlight {
   readonly systemVersion: string;
@@ -272,10 +279,13 @@ export class DeltaServerState {
     for (const name of removed) this.clientVersions.delete(name);
     // system_version_info is informational: chaining the previous one with this response's changes
     // costs O(changes) rather than rehashing every resource the client holds on each push.
-    const changes: [string, string][] = [['', this.lastSent?.version ?? '']];
-    for (const resource of send.values()) changes.push([resource.name, resource.version]);
-    for (const name of removed) changes.push([name, '\u0000removed']);
-    const version = versionOf(changes);
+    const removedList = [...removed];
+    const version = digestOf(
+      this.lastSent?.version ?? '',
+      `${setVersion(send.values())}/${setVersion(removedList.map((name) => ({ name, version: REMOVED, resource: {} })))}`,
+    )
+      .toString(16)
+      .padStart(12, '0');
     const nonce = this.nextNonce();
     this.inFlight.set(nonce, { systemVersion: version });
     while (this.inFlight.size > this.limits.maxInFlightResponses) {
@@ -284,12 +294,18 @@ export class DeltaServerState {
       this.inFlight.delete(oldest);
     }
     this.lastSent = { nonce, version };
-    const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    const selected = [...send.values()];
+    let sorted: VersionedResource[] | undefined;
     return {
       systemVersionInfo: version,
-      resources: [...send.values()].sort((a, b) => byName(a.name, b.name)),
+      // Sorting 10,000 names per stream is wasted on servers that encode `selected` from a cache.
+      get resources(): VersionedResource[] {
+        sorted ??= [...selected].sort((a, b) => byName(a.name, b.name));
+        return sorted;
+      },
+      selected,
       typeUrl: this.typeUrl,
-      removedResources: [...removed].sort(byName),
+      removedResources: removedList.sort(byName),
       nonce,
     };
   }

@@ -20,8 +20,8 @@ import {
   type ResourceSnapshot,
   resolveLimits,
   type StreamLimits,
+  setVersion,
   type VersionedResource,
-  versionOf,
 } from './types.js';
 
 export interface SotwServerOptions {
@@ -36,10 +36,17 @@ export interface SotwServerOptions {
 /** A response with every field set, ready for `DiscoveryResponse.encode`. */
 export interface SotwResponse extends DiscoveryResponse {
   readonly versionInfo: string;
+  /** The resources, sorted by name (computed on first read). */
   readonly resources: Any[];
+  /** The same resources in no particular order: servers that encode them themselves use this. */
+  readonly selected: readonly VersionedResource[];
   readonly typeUrl: string;
   readonly nonce: string;
 }
+
+// A stable order makes equal states produce byte-equal responses.
+const byName = (a: VersionedResource, b: VersionedResource): number =>
+  a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 
 interface Sent {
   readonly version: string;
@@ -157,18 +164,30 @@ export class SotwServerState {
   /**
    * The response to send for the current snapshot, or undefined when the client already has it.
    * Sends the whole subscribed set (Listener and Cluster require it; for the other types it is
-   * allowed and keeps one code path). The version is a hash of the (name, version) pairs sent, so it
-   * changes exactly when this client's view changes.
+   * allowed and keeps one code path). The version is a digest of the (name, version) pairs sent
+   * (`setVersion`), so it changes exactly when this client's view changes, and two clients shown the
+   * same resources get the same version (servers key encoding caches on it).
    */
   respond(snapshot: ResourceSnapshot): SotwResponse | undefined {
     if (!this.requested) return undefined;
     const chosen = this.select(snapshot);
-    const version = versionOf(chosen.map((r) => [r.name, r.version] as const));
+    const version = setVersion(chosen);
     if (!this.pending && this.lastSent?.version === version) return undefined;
     const nonce = this.nextNonce();
     this.lastSent = { version, nonce };
     this.pending = false;
-    return { versionInfo: version, resources: chosen.map((r) => r.resource), typeUrl: this.typeUrl, nonce };
+    let sorted: Any[] | undefined;
+    return {
+      versionInfo: version,
+      // Sorting 10,000 names per stream is wasted on servers that encode `selected` from a cache.
+      get resources(): Any[] {
+        sorted ??= [...chosen].sort(byName).map((r) => r.resource);
+        return sorted;
+      },
+      selected: chosen,
+      typeUrl: this.typeUrl,
+      nonce,
+    };
   }
 
   status(): TypeSyncStatus {
@@ -199,8 +218,7 @@ export class SotwServerState {
         if (resource) out.push(resource);
       }
     }
-    // A stable order makes equal states produce byte-equal responses.
-    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return out;
   }
 
   private outcome(

@@ -21,6 +21,11 @@ export interface VersionedResource {
   readonly name: string;
   readonly version: string;
   readonly resource: Any;
+  /**
+   * A 48-bit hash of (name, version), when the producer has one at hand (see `resourceDigest`);
+   * servers that hand the same resource object to many streams set it once so no stream rehashes.
+   */
+  readonly digest?: number;
 }
 
 /** The resources of one type a server could send to one client, by name. */
@@ -82,6 +87,54 @@ export function createNonceSource(prefix: string = randomUUID().slice(0, 8)): No
 
 /** Time in milliseconds; injected so does-not-exist timers are testable without real time. */
 export type Clock = () => number;
+
+const TWO_48 = 2 ** 48;
+const digests = new WeakMap<VersionedResource, number>();
+
+/** FNV-1a over a string in two 32-bit lanes with different offsets, folded into 48 bits. */
+export function digestOf(name: string, version: string): number {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  const mix = (s: string) => {
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x01000193) ^ (b >>> 15);
+    }
+  };
+  mix(name);
+  a = Math.imul(a ^ 0, 0x01000193);
+  mix(version);
+  return (a >>> 0) * 0x10000 + ((b >>> 0) & 0xffff);
+}
+
+/** The resource's 48-bit digest: its own `digest`, else computed once per resource object. */
+export function resourceDigest(r: VersionedResource): number {
+  if (r.digest !== undefined) return r.digest;
+  let d = digests.get(r);
+  if (d === undefined) {
+    d = digestOf(r.name, r.version);
+    digests.set(r, d);
+  }
+  return d;
+}
+
+/**
+ * An order-independent version for a set of resources: the count and the sum of their digests modulo
+ * 2^48. O(n) with no sorting or allocation, which matters when one response carries 10,000
+ * resources and a thousand streams each need its version; it changes whenever a resource in the set
+ * changes, appears or disappears (barring a 2^-48 collision).
+ */
+export function setVersion(resources: Iterable<VersionedResource>): string {
+  let sum = 0;
+  let count = 0;
+  for (const r of resources) {
+    sum += resourceDigest(r);
+    if (sum >= TWO_48) sum -= TWO_48;
+    count++;
+  }
+  return `${count.toString(36)}-${sum.toString(36)}`;
+}
 
 /**
  * A type-level version for a set of (name, version) pairs: it changes exactly when one resource in the
