@@ -68,6 +68,14 @@ export const METRICS = {
     type: 'gauge',
     help: 'Responses queued for sending, summed over connections.',
   },
+  pilot_xds_send_buffer_bytes: {
+    type: 'gauge',
+    help: 'Bytes of responses written to streams but not yet flushed, summed over connections (push fan-out waits while it is over the send budget).',
+  },
+  pilot_xds_encoded_sections: {
+    type: 'counter',
+    help: 'Encoded response resource sections, by result: hit (reused from another stream) or miss (encoded).',
+  },
   pilot_endpoint_events: {
     type: 'counter',
     help: 'Registry watch events received, by type (snapshot, delta, resync).',

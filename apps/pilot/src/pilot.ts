@@ -65,6 +65,13 @@ export interface PilotStartOptions {
   readonly debounceAfterMs?: number;
   readonly debounceMaxMs?: number;
   readonly pushConcurrency?: number;
+  /**
+   * Unflushed response bytes (summed over connections) above which the push queue starts no further
+   * push or request answer: bounds the memory of a fleet-wide push. Default 64 MiB.
+   */
+  readonly sendBudgetBytes?: number;
+  /** Bound on encoded resource sections shared between streams. Default 256 MiB. */
+  readonly encodeCacheBytes?: number;
   readonly xdsUnixSocket?: string;
   /**
    * ADS over TLS (Istio's 15012), on a listener of its own. Every stream must authenticate: a client
@@ -133,6 +140,8 @@ export class Pilot {
       sendQueueLimit: opts.sendQueueLimit ?? 64,
       writeTimeoutMs: opts.writeTimeoutMs ?? 30_000,
       pushConcurrency: opts.pushConcurrency ?? 100,
+      sendBudgetBytes: opts.sendBudgetBytes ?? 64 * 1024 * 1024,
+      encodeCacheBytes: opts.encodeCacheBytes ?? 256 * 1024 * 1024,
       currentContext: () => this.ctx,
     });
     this.debouncer = new Debouncer(opts.debounceAfterMs ?? 100, opts.debounceMaxMs ?? 10_000, (req, ms) =>
@@ -415,7 +424,11 @@ export class Pilot {
     for (const sub of conn.subscriptions()) {
       const req = { wildcard: sub.wildcard, names: sub.names };
       const snapshot = this.generators.generate(this.ctx, conn.proxy, sub.type, req);
-      out[shortType(sub.type)] = [...snapshot.values()].map((r) => {
+      // EDS snapshots are looked up by name (they are computed on demand).
+      const resources = sub.wildcard
+        ? [...snapshot.values()]
+        : sub.names.map((n) => snapshot.get(n)).filter((r) => r !== undefined);
+      out[shortType(sub.type)] = resources.map((r) => {
         const typeName = sub.type.slice(sub.type.lastIndexOf('/') + 1);
         const codec = CODECS[sub.type];
         return resourceJson(typeName, codec.decode(r.resource.value ?? new Uint8Array()));

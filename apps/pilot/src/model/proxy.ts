@@ -78,8 +78,10 @@ export function proxyFromNode(node: NodeLike | null | undefined): ProxyInfo {
 const keys = new WeakMap<ProxyInfo, string>();
 
 /**
- * What makes two proxies get the same config: type, namespace, app, IPs and labels. Memoized per
- * proxy object, since it is asked for on every push.
+ * What makes two proxies of one push context get the same config, apart from their IPs: type,
+ * namespace, app, labels and locality. IPs matter only through the services the proxy serves (its
+ * inbound side), which the generators add per context (`configClassKey`); leaving them out here is
+ * what lets the replicas of a deployment share every generated resource. Memoized per proxy object.
  */
 export function proxyClassKey(proxy: ProxyInfo): string {
   let k = keys.get(proxy);
@@ -89,7 +91,7 @@ export function proxyClassKey(proxy: ProxyInfo): string {
       .map((l) => `${l}=${proxy.labels[l]}`)
       .join(',');
     const l = proxy.locality;
-    k = `${proxy.type}|${proxy.namespace}|${proxy.app}|${proxy.ips.join(',')}|${labels}|${l?.region}/${l?.zone}/${l?.subZone}|${proxy.network ?? ''}`;
+    k = `${proxy.type}|${proxy.namespace}|${proxy.app}|${labels}|${l?.region}/${l?.zone}/${l?.subZone}|${proxy.network ?? ''}`;
     keys.set(proxy, k);
   }
   return k;

@@ -13,6 +13,7 @@ import { inScope } from './scope.js';
 import { buildSidecarRoute } from './sidecar-routes.js';
 
 export { clusterEndpoints, localityKey } from './endpoints.js';
+export { configClassKey } from './inbound.js';
 export { apiListenerName, clusterHost, clusterName, parseClusterName } from './names.js';
 export { inScope, servicesInScope } from './scope.js';
 export { sidecarRouteNames } from './sidecar-routes.js';

@@ -8,10 +8,17 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { PushContext } from '../model/push-context.js';
 import type { XdsAuthenticator } from './auth.js';
-import { Connection, type ConnectionDeps, type Transport, type Variant } from './connection.js';
+import {
+  Connection,
+  type ConnectionDeps,
+  type SendBudget,
+  type Transport,
+  type Variant,
+} from './connection.js';
+import { ResponseEncoder } from './encoder.js';
 import type { Generators } from './generators.js';
 import { PushQueue } from './push-queue.js';
-import type { PushRequest } from './push-request.js';
+import { answerRequest, type PushRequest } from './push-request.js';
 
 const D = envoy.service.discovery.v3;
 type DiscoveryRequest = envoy.service.discovery.v3.DiscoveryRequest;
@@ -59,11 +66,15 @@ function forceClose(call: object): void {
   if (stream && !stream.closed && typeof stream.close === 'function') stream.close(NGHTTP2_CANCEL);
 }
 
-export interface AdsServerDeps extends Omit<ConnectionDeps, 'now'> {
+export interface AdsServerDeps extends Omit<ConnectionDeps, 'now' | 'encoder' | 'sendBudget' | 'schedule'> {
   readonly generators: Generators;
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly pushConcurrency: number;
+  /** Unflushed response bytes across connections above which no further push starts. */
+  readonly sendBudgetBytes: number;
+  /** Bound on the cache of encoded resource sections shared by streams. */
+  readonly encodeCacheBytes: number;
   /** The context new connections start from. */
   readonly currentContext: () => PushContext;
 }
@@ -72,12 +83,24 @@ export class AdsServer {
   readonly connections = new Set<Connection>();
   private readonly queue: PushQueue;
   private readonly now = () => performance.now();
+  private readonly encoder: ResponseEncoder;
+  private readonly sendBudget: SendBudget;
 
   constructor(private readonly deps: AdsServerDeps) {
-    this.queue = new PushQueue(deps.pushConcurrency, deps.metrics, this.now, (conn, err) => {
-      deps.log.error('push failed', { conn: conn.id, proxy: conn.proxy?.id, error: err.message });
-      conn.close(13, `internal error: ${err.message}`);
-    });
+    this.sendBudget = { pendingBytes: 0, limitBytes: deps.sendBudgetBytes };
+    this.encoder = new ResponseEncoder(deps.encodeCacheBytes, (hit) =>
+      deps.metrics.inc('pilot_xds_encoded_sections', { result: hit ? 'hit' : 'miss' }),
+    );
+    this.queue = new PushQueue(
+      deps.pushConcurrency,
+      deps.metrics,
+      this.now,
+      (conn, err) => {
+        deps.log.error('push failed', { conn: conn.id, proxy: conn.proxy?.id, error: err.message });
+        conn.close(13, `internal error: ${err.message}`);
+      },
+      this.sendBudget,
+    );
   }
 
   /**
@@ -158,6 +181,10 @@ export class AdsServer {
     };
     const conn = new Connection(variant, transport, this.deps.currentContext(), {
       ...this.deps,
+      encoder: this.encoder,
+      sendBudget: this.sendBudget,
+      // A request's answer waits for a turn in the push queue, from the newest context.
+      schedule: (c) => this.queue.enqueue(c, this.deps.currentContext(), answerRequest(this.now())),
       now: this.now,
     });
     this.connections.add(conn);

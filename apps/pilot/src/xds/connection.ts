@@ -2,19 +2,21 @@
 // subscriptions) is @strait/xds/stream's; this class adds the proxy, the push context it was last
 // pushed, the make-before-break push order and a bounded send path that disconnects a client that
 // cannot keep up instead of letting it hold memory or a push slot.
-import { envoy } from '@strait/xds';
+import type { envoy } from '@strait/xds';
 import {
   DeltaServerConnection,
   type RequestResult,
   type ResourceSnapshot,
   SotwServerConnection,
   type TypeSyncStatus,
+  type VersionedResource,
 } from '@strait/xds/stream';
 import { PilotError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { type ProxyInfo, proxyFromNode } from '../model/proxy.js';
 import type { PushContext } from '../model/push-context.js';
+import type { ResponseEncoder } from './encoder.js';
 import type { Generators } from './generators.js';
 import type { PushRequest } from './push-request.js';
 import { EDS, isServedType, PUSH_ORDER, shortType, type TypeUrl } from './type-urls.js';
@@ -33,8 +35,21 @@ export interface Transport {
   close(code: number, message: string): void;
 }
 
+/** Bytes written to streams but not yet flushed, across all connections: push fan-out waits on it. */
+export interface SendBudget {
+  pendingBytes: number;
+  readonly limitBytes: number;
+}
+
 export interface ConnectionDeps {
   readonly generators: Generators;
+  readonly encoder: ResponseEncoder;
+  readonly sendBudget: SendBudget;
+  /**
+   * Queues this connection for a turn at writing (the push queue, bounded by concurrency and the send
+   * budget). Without it, requests are answered immediately (tests driving one connection).
+   */
+  readonly schedule?: (conn: Connection) => void;
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly servesEds: boolean;
@@ -70,8 +85,14 @@ export class Connection {
   private readonly sentAt = new Map<string, Date>();
   private pushes = 0;
   private warnedEds = false;
-  /** SotW EDS: the version of each ClusterLoadAssignment last sent (bounded by the subscription limit). */
-  private readonly sentEds = new Map<string, string>();
+  /**
+   * SotW EDS, what the client holds: the last whole snapshot sent (shared with every proxy of the
+   * same class, so it costs this connection nothing) plus the assignments pushed alone since.
+   */
+  private edsBase: ResourceSnapshot | undefined;
+  private readonly edsOverlay = new Map<string, string>();
+  /** Types whose request is owed an answer, answered on this connection's next turn in the queue. */
+  private readonly owed = new Set<TypeUrl>();
 
   constructor(
     readonly variant: Variant,
@@ -138,7 +159,14 @@ export class Connection {
       this.deps.metrics.inc('pilot_xds_expired_nonce', { type });
     }
     if (!result.mustRespond || !isServedType(result.typeUrl)) return;
-    this.respond(result.typeUrl, this.snapshot(result.typeUrl));
+    if (!this.deps.schedule) {
+      this.respond(result.typeUrl, this.snapshot(result.typeUrl));
+      return;
+    }
+    // Answered on this connection's turn, so that a thousand proxies connecting at once are answered
+    // within the send budget instead of all buffering 10 MB responses at the same moment.
+    this.owed.add(result.typeUrl);
+    this.deps.schedule(this);
   }
 
   /**
@@ -152,33 +180,49 @@ export class Connection {
     this.pushes++;
     let sent = 0;
     for (const type of PUSH_ORDER) {
-      if (!this.stream.state(type) || !this.deps.generators.needsPush(type, req)) continue;
+      const state = this.stream.state(type);
+      if (!state) continue;
+      if (this.owed.delete(type)) {
+        // An owed answer is the whole current state: it covers this push for the type too.
+        this.respond(type, this.snapshot(type));
+        if (this.closed) return Promise.resolve();
+        continue;
+      }
+      if (!this.deps.generators.needsPush(type, req)) continue;
       let snapshot: ResourceSnapshot;
       if (type === EDS && !req.full) {
-        const state = this.stream.state(type)!;
         const affected = this.deps.generators.affectedClusters(state.subscribedNamesUnsorted(), req.edsHosts);
         if (affected.length === 0) continue;
         // SotW may send just the changed ClusterLoadAssignments (EDS is not a full-state type); Delta
         // compares versions itself and needs the whole subscribed set to tell removals apart.
         if (this.variant === 'sotw') {
+          const current = this.snapshot(type);
           // Of the affected ones, only those whose content changed since we last sent them.
-          const partial = new Map(
-            [...this.snapshot(type, affected)].filter(([name, r]) => this.sentEds.get(name) !== r.version),
-          );
+          const partial = new Map<string, VersionedResource>();
+          for (const name of affected) {
+            const r = current.get(name);
+            if (r && this.sentEdsVersion(name) !== r.version) partial.set(name, r);
+          }
           if (partial.size === 0) continue;
-          snapshot = partial;
-        } else {
-          snapshot = this.snapshot(type);
+          if (this.respond(type, partial, true)) sent++;
+          if (this.closed) return Promise.resolve();
+          continue;
         }
+        snapshot = this.snapshot(type);
       } else {
         snapshot = this.snapshot(type);
       }
       if (this.respond(type, snapshot)) sent++;
       if (this.closed) return Promise.resolve();
     }
-    if (sent > 0)
+    // Answering a request is not a config change reaching the proxy: only pushes count.
+    if (sent > 0 && req.reasons.size > 0)
       this.deps.metrics.observe('pilot_proxy_convergence_time', (this.deps.now() - req.start) / 1000);
     return this.drained();
+  }
+
+  private sentEdsVersion(name: string): string | undefined {
+    return this.edsOverlay.get(name) ?? this.edsBase?.get(name)?.version;
   }
 
   /** What this proxy subscribes to, per served type (for /debug/config_dump). */
@@ -253,22 +297,19 @@ export class Connection {
     });
   }
 
-  private respond(type: TypeUrl, snapshot: ResourceSnapshot): boolean {
+  /** `partial`: SotW EDS carrying only some subscribed assignments (an endpoint-only push). */
+  private respond(type: TypeUrl, snapshot: ResourceSnapshot, partial = false): boolean {
     const started = this.deps.now();
     let bytes: Uint8Array;
     if (this.stream instanceof SotwServerConnection) {
       const resp = this.stream.respond(type, snapshot);
       if (!resp) return false;
-      if (type === EDS) {
-        for (const [name, r] of snapshot) this.sentEds.set(name, r.version);
-        const state = this.stream.state(type);
-        for (const name of this.sentEds.keys()) if (!state?.isSubscribed(name)) this.sentEds.delete(name);
-      }
-      bytes = envoy.service.discovery.v3.DiscoveryResponse.encode(resp).finish();
+      if (type === EDS) this.recordEdsSent(snapshot, resp.selected, partial);
+      bytes = this.deps.encoder.sotw(resp);
     } else {
       const resp = this.stream.respond(type, snapshot);
       if (!resp) return false;
-      bytes = envoy.service.discovery.v3.DeltaDiscoveryResponse.encode(resp).finish();
+      bytes = this.deps.encoder.delta(resp);
     }
     const t = shortType(type);
     this.deps.metrics.inc('pilot_xds_pushes', { type: t });
@@ -277,6 +318,22 @@ export class Connection {
     this.sentAt.set(type, new Date());
     this.write(bytes);
     return true;
+  }
+
+  /** SotW EDS bookkeeping: a whole-state answer replaces what the client holds, a partial one adds. */
+  private recordEdsSent(
+    snapshot: ResourceSnapshot,
+    selected: readonly VersionedResource[],
+    partial: boolean,
+  ): void {
+    if (!partial) {
+      this.edsBase = snapshot;
+      this.edsOverlay.clear();
+      return;
+    }
+    for (const r of selected) this.edsOverlay.set(r.name, r.version);
+    const state = this.stream.state(EDS);
+    for (const name of this.edsOverlay.keys()) if (!state?.isSubscribed(name)) this.edsOverlay.delete(name);
   }
 
   private write(bytes: Uint8Array): void {
@@ -295,10 +352,15 @@ export class Connection {
       return;
     }
     this.pendingWrites++;
+    const budget = this.deps.sendBudget;
+    budget.pendingBytes += bytes.length;
     this.deps.metrics.inc('pilot_xds_send_queue_depth', undefined, 1);
+    this.deps.metrics.set('pilot_xds_send_buffer_bytes', budget.pendingBytes);
     this.transport.write(bytes, () => {
       this.pendingWrites--;
+      budget.pendingBytes -= bytes.length;
       this.deps.metrics.inc('pilot_xds_send_queue_depth', undefined, -1);
+      this.deps.metrics.set('pilot_xds_send_buffer_bytes', budget.pendingBytes);
       if (this.pendingWrites === 0) this.settleDrain();
     });
   }

@@ -8,11 +8,12 @@ import {
   ListenerCodec,
   RouteConfigurationCodec,
 } from '@strait/xds';
-import type { ResourceSnapshot, VersionedResource } from '@strait/xds/stream';
-import { type ProxyInfo, proxyClassKey } from '../model/proxy.js';
+import { digestOf, type ResourceSnapshot, type VersionedResource } from '@strait/xds/stream';
+import type { ProxyInfo } from '../model/proxy.js';
 import type { PushContext } from '../model/push-context.js';
 import {
   clusterHost,
+  configClassKey,
   generateClusters,
   generateEndpoints,
   generateListeners,
@@ -35,12 +36,10 @@ function versioned<T extends { name?: string | null; clusterName?: string | null
   message: T,
 ): VersionedResource {
   const value = codec.encode(message);
-  return {
-    name: message.name ?? message.clusterName ?? '',
-    // Content hash: equal bytes, equal version, so an unchanged resource is never re-sent (Delta).
-    version: hash('sha1', value, 'base64url').slice(0, 16),
-    resource: { type_url: typeUrl, value },
-  };
+  const name = message.name ?? message.clusterName ?? '';
+  // Content hash: equal bytes, equal version, so an unchanged resource is never re-sent (Delta).
+  const version = hash('sha1', value, 'base64url').slice(0, 16);
+  return { name, version, resource: { type_url: typeUrl, value }, digest: digestOf(name, version) };
 }
 
 function toSnapshot(list: VersionedResource[]): Map<string, VersionedResource> {
@@ -55,6 +54,7 @@ export class Generators {
   /** ClusterLoadAssignments survive endpoint-only pushes except for the hosts that changed. */
   private readonly eds = new Map<string, VersionedResource | null>();
   private edsContext: PushContext | undefined;
+  private readonly edsViews = new WeakMap<PushContext, Map<string, EdsView>>();
 
   /** Whether a push request concerns a type (endpoint-only pushes touch EDS alone). */
   needsPush(type: TypeUrl, req: PushRequest): boolean {
@@ -101,7 +101,7 @@ export class Generators {
   generate(ctx: PushContext, proxy: ProxyInfo, type: TypeUrl, req: Requested): ResourceSnapshot {
     switch (type) {
       case EDS:
-        return this.endpoints(ctx, proxy, req);
+        return this.endpoints(ctx, proxy);
       case CDS:
         return this.cached(ctx, proxy, type, req, () =>
           generateClusters(ctx, proxy, req).map((c) => versioned(CDS, ClusterCodec, c)),
@@ -130,7 +130,7 @@ export class Generators {
       this.byContext.set(ctx, classes);
     }
     const names = [...req.names].sort();
-    const key = `${type}|${proxyClassKey(proxy)}|${req.wildcard ? '*' : names.join(',')}`;
+    const key = `${type}|${configClassKey(ctx, proxy)}|${req.wildcard ? '*' : names.join(',')}`;
     let snap = classes.get(key);
     if (!snap) {
       snap = toSnapshot(build());
@@ -140,24 +140,94 @@ export class Generators {
     return snap;
   }
 
-  private endpoints(ctx: PushContext, proxy: ProxyInfo, req: Requested): ResourceSnapshot {
-    const out = new Map<string, VersionedResource>();
-    for (const name of req.names) {
-      const key = parseClusterName(name);
-      if (!key || !inScope(ctx, proxy, key.host)) continue;
-      // With locality LB the assignment depends on the proxy's locality/labels: one entry per key.
-      const locality = localityKey(ctx, name, proxy);
-      const cacheKey = locality ? `${name}@${locality}` : name;
-      let r = this.eds.get(cacheKey);
-      if (r === undefined) {
-        const [cla] = generateEndpoints(ctx, proxy, { wildcard: false, names: [name] });
-        r = cla ? versioned(EDS, ClusterLoadAssignmentCodec, cla) : null;
-        if (this.eds.size >= MAX_EDS_ENTRIES) this.eds.clear();
-        // Scope-filtered misses are per proxy; only cache what exists.
-        if (r) this.eds.set(cacheKey, r);
-      }
-      if (r) out.set(name, r);
+  /**
+   * EDS for a proxy: a view shared by every proxy of the same class in this context, filled lazily by
+   * name from the assignment cache. A thousand sidecars subscribed to the same 10,000 clusters look
+   * each name up in one map instead of each building a 10,000-entry snapshot of its own.
+   */
+  private endpoints(ctx: PushContext, proxy: ProxyInfo): ResourceSnapshot {
+    let views = this.edsViews.get(ctx);
+    if (!views) {
+      views = new Map();
+      this.edsViews.set(ctx, views);
     }
-    return out;
+    const key = configClassKey(ctx, proxy);
+    let view = views.get(key);
+    if (!view) {
+      view = new EdsView((name) => this.assignment(ctx, proxy, name));
+      if (views.size >= MAX_CLASSES_PER_CONTEXT) views.clear();
+      views.set(key, view);
+    }
+    return view;
+  }
+
+  /** One ClusterLoadAssignment for a proxy of this class, null when it is unknown or out of scope. */
+  private assignment(ctx: PushContext, proxy: ProxyInfo, name: string): VersionedResource | null {
+    const key = parseClusterName(name);
+    if (!key || !inScope(ctx, proxy, key.host)) return null;
+    // With locality LB the assignment depends on the proxy's locality/labels: one entry per key.
+    const locality = localityKey(ctx, name, proxy);
+    const cacheKey = locality ? `${name}@${locality}` : name;
+    // The cache holds the current context's assignments only; a view of an older context (a
+    // connection mid-push) computes without caching rather than mixing generations.
+    const cacheable = this.edsContext === ctx;
+    let r = cacheable ? this.eds.get(cacheKey) : undefined;
+    if (r === undefined) {
+      const [cla] = generateEndpoints(ctx, proxy, { wildcard: false, names: [name] });
+      r = cla ? versioned(EDS, ClusterLoadAssignmentCodec, cla) : null;
+      if (this.eds.size >= MAX_EDS_ENTRIES) this.eds.clear();
+      // Scope-filtered misses are per proxy; only cache what exists.
+      if (r && cacheable) this.eds.set(cacheKey, r);
+    }
+    return r;
+  }
+}
+
+/**
+ * A snapshot of ClusterLoadAssignments computed on demand: EDS is requested by name (never by
+ * wildcard), so `get` is what the stream state uses; iteration shows what has been looked up.
+ */
+export class EdsView implements ResourceSnapshot {
+  private readonly memo = new Map<string, VersionedResource | null>();
+  private readonly found = new Map<string, VersionedResource>();
+
+  constructor(private readonly compute: (name: string) => VersionedResource | null) {}
+
+  get(name: string): VersionedResource | undefined {
+    let r = this.memo.get(name);
+    if (r === undefined) {
+      r = this.compute(name);
+      this.memo.set(name, r);
+      if (r) this.found.set(name, r);
+    }
+    return r ?? undefined;
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  get size(): number {
+    return this.found.size;
+  }
+
+  forEach(fn: (value: VersionedResource, key: string, map: ResourceSnapshot) => void): void {
+    for (const [k, v] of this.found) fn(v, k, this);
+  }
+
+  entries(): MapIterator<[string, VersionedResource]> {
+    return this.found.entries();
+  }
+
+  keys(): MapIterator<string> {
+    return this.found.keys();
+  }
+
+  values(): MapIterator<VersionedResource> {
+    return this.found.values();
+  }
+
+  [Symbol.iterator](): MapIterator<[string, VersionedResource]> {
+    return this.found.entries();
   }
 }

@@ -3,7 +3,7 @@
 // a slow connection holds one slot only until its write timeout, never the whole queue.
 import type { Metrics } from '../metrics.js';
 import type { PushContext } from '../model/push-context.js';
-import type { Connection } from './connection.js';
+import type { Connection, SendBudget } from './connection.js';
 import { mergePushRequests, type PushRequest } from './push-request.js';
 
 interface Pending {
@@ -24,6 +24,8 @@ export class PushQueue {
     /** A push that threw (a builder bug): the connection is closed, the others go on. */
     private readonly onError: (conn: Connection, err: Error) => void = (conn) =>
       conn.close(13, 'internal error'),
+    /** Unflushed bytes across connections: no new push starts while over it (one always may). */
+    private readonly budget?: SendBudget,
   ) {}
 
   enqueue(conn: Connection, ctx: PushContext, req: PushRequest): void {
@@ -56,6 +58,7 @@ export class PushQueue {
   private pump(): void {
     for (const [conn, p] of this.pending) {
       if (this.inFlight.size >= this.concurrency) break;
+      if (this.budget && this.inFlight.size > 0 && this.budget.pendingBytes >= this.budget.limitBytes) break;
       // A connection already being pushed keeps its merged entry until that push is done.
       if (this.inFlight.has(conn)) continue;
       this.pending.delete(conn);

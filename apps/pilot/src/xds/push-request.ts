@@ -29,3 +29,8 @@ export function fullPush(reason: string, start: number): PushRequest {
 export function edsPush(hosts: Iterable<string>, start: number): PushRequest {
   return { full: false, edsHosts: new Set(hosts), reasons: new Set(['endpoint']), start };
 }
+
+/** A turn to answer a connection's owed requests; pushes nothing else. */
+export function answerRequest(start: number): PushRequest {
+  return { full: false, edsHosts: new Set(), reasons: new Set(), start };
+}

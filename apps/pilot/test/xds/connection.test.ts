@@ -5,6 +5,7 @@ import { silentLogger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
 import { buildPushContext } from '../../src/model/push-context.js';
 import { Connection, type Transport } from '../../src/xds/connection.js';
+import { ResponseEncoder } from '../../src/xds/encoder.js';
 import { Generators } from '../../src/xds/generators.js';
 import { PushQueue } from '../../src/xds/push-queue.js';
 import { fullPush } from '../../src/xds/push-request.js';
@@ -41,6 +42,8 @@ describe('Connection backpressure', () => {
     servesEds: true,
     sendQueueLimit: limit,
     writeTimeoutMs: timeoutMs,
+    encoder: new ResponseEncoder(1 << 20),
+    sendBudget: { pendingBytes: 0, limitBytes: 1 << 20 },
     now: () => performance.now(),
   });
 

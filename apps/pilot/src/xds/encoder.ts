@@ -1,0 +1,153 @@
+// Response encoding shared across streams. A (Delta)DiscoveryResponse is its resources plus a few
+// per-stream fields (version, nonce, type URL); protobuf fields may come in any order and repeated
+// fields concatenate, so the resources' bytes are encoded once per distinct set of resources and
+// reused by every stream shown that set, with only the small per-stream tail encoded each time.
+// At 1,000 sidecars x 10,000 clusters this turns 1,000 encodings of the same 10 MB into one.
+import { envoy, google } from '@strait/xds';
+import {
+  type DeltaResponse,
+  type SotwResponse,
+  setVersion,
+  type VersionedResource,
+} from '@strait/xds/stream';
+
+const D = envoy.service.discovery.v3;
+/** Field 2 (resources) of both DiscoveryResponse and DeltaDiscoveryResponse, length-delimited. */
+const RESOURCES_TAG = (2 << 3) | 2;
+
+export interface EncoderStats {
+  /** Encoded resource sections served from the cache / encoded afresh. */
+  hits: number;
+  misses: number;
+  /** Bytes held by the section cache now. */
+  cachedBytes: number;
+}
+
+function varintLength(n: number): number {
+  let len = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    len++;
+  }
+  return len;
+}
+
+function writeVarint(buf: Uint8Array, at: number, n: number): number {
+  while (n >= 0x80) {
+    buf[at++] = (n & 0x7f) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  buf[at++] = n;
+  return at;
+}
+
+/** Concatenates `resources` (field 2) entries, each a length-prefixed encoded message. */
+function section(parts: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const p of parts) total += 1 + varintLength(p.length) + p.length;
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const p of parts) {
+    out[at++] = RESOURCES_TAG;
+    at = writeVarint(out, at, p.length);
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+export class ResponseEncoder {
+  /** Encoded Any (SotW) and Resource (Delta) per resource object: resources are shared by streams. */
+  private readonly anyBytes = new WeakMap<VersionedResource, Uint8Array>();
+  private readonly resourceBytes = new WeakMap<VersionedResource, Uint8Array>();
+  /** Resource sections by (variant, type, set version), least recently used first. */
+  private readonly sections = new Map<string, Uint8Array>();
+  private readonly counters: EncoderStats = { hits: 0, misses: 0, cachedBytes: 0 };
+
+  /** @param maxCachedBytes bound on the section cache; sections larger than it are not cached. */
+  constructor(
+    private readonly maxCachedBytes: number,
+    private readonly onSection: (hit: boolean) => void = () => {},
+  ) {}
+
+  get stats(): Readonly<EncoderStats> {
+    return this.counters;
+  }
+
+  sotw(resp: SotwResponse): Uint8Array {
+    const body = this.cachedSection(`s|${resp.typeUrl}|${resp.versionInfo}`, () =>
+      section(resp.selected.map((r) => this.any(r))),
+    );
+    const tail = D.DiscoveryResponse.encode({
+      versionInfo: resp.versionInfo,
+      typeUrl: resp.typeUrl,
+      nonce: resp.nonce,
+    }).finish();
+    return concat(body, tail);
+  }
+
+  delta(resp: DeltaResponse): Uint8Array {
+    const body =
+      resp.selected.length === 0
+        ? new Uint8Array(0)
+        : this.cachedSection(`d|${resp.typeUrl}|${setVersion(resp.selected)}`, () =>
+            section(resp.selected.map((r) => this.resource(r))),
+          );
+    const tail = D.DeltaDiscoveryResponse.encode({
+      systemVersionInfo: resp.systemVersionInfo,
+      typeUrl: resp.typeUrl,
+      removedResources: resp.removedResources,
+      nonce: resp.nonce,
+    }).finish();
+    return concat(body, tail);
+  }
+
+  private any(r: VersionedResource): Uint8Array {
+    let b = this.anyBytes.get(r);
+    if (!b) {
+      b = google.protobuf.Any.encode(r.resource).finish();
+      this.anyBytes.set(r, b);
+    }
+    return b;
+  }
+
+  private resource(r: VersionedResource): Uint8Array {
+    let b = this.resourceBytes.get(r);
+    if (!b) {
+      b = D.Resource.encode({ name: r.name, version: r.version, resource: r.resource }).finish();
+      this.resourceBytes.set(r, b);
+    }
+    return b;
+  }
+
+  private cachedSection(key: string, build: () => Uint8Array): Uint8Array {
+    const hit = this.sections.get(key);
+    if (hit) {
+      this.counters.hits++;
+      this.onSection(true);
+      // Most recently used last.
+      this.sections.delete(key);
+      this.sections.set(key, hit);
+      return hit;
+    }
+    this.counters.misses++;
+    this.onSection(false);
+    const built = build();
+    if (built.length > this.maxCachedBytes) return built;
+    this.sections.set(key, built);
+    this.counters.cachedBytes += built.length;
+    for (const [k, v] of this.sections) {
+      if (this.counters.cachedBytes <= this.maxCachedBytes) break;
+      this.sections.delete(k);
+      this.counters.cachedBytes -= v.length;
+    }
+    return built;
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = Buffer.allocUnsafe(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
