@@ -293,7 +293,7 @@ export class Connection {
     }
     return this.deps.generators.generate(this.ctx, this.proxy!, type, {
       wildcard: state.wildcard,
-      names: only ?? state.subscribedNames(),
+      names: only ?? state.subscribedNamesUnsorted(),
     });
   }
 

@@ -29,8 +29,87 @@ export interface SubscriptionView {
   readonly names: readonly string[];
 }
 
+/**
+ * An immutable set of names, shareable between subscriptions (copy on write). `list` holds the same
+ * names in insertion order: it is what a repeated SotW request is compared against.
+ */
+interface NameSet {
+  readonly set: ReadonlySet<string>;
+  readonly list: readonly string[];
+}
+
+const EMPTY: NameSet = { set: new Set(), list: [] };
+
+// Subscriptions with equal name lists share one NameSet: a thousand sidecars subscribed to the same
+// 10,000 clusters hold one set and one copy of each name instead of a thousand. Weakly held, so a set
+// no subscription uses any more is collected; the key count is bounded.
+const POOL_LIMIT = 4096;
+const pool = new Map<string, WeakRef<NameSet>>();
+const poolCounters = { hits: 0, misses: 0 };
+
+/** Shared-subscription pool counters (for metrics and tests). */
+export function subscriptionPoolStats(): { hits: number; misses: number; keys: number } {
+  return { ...poolCounters, keys: pool.size };
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The pooled NameSet equal to `list` (distinct names, in order), creating it when new. */
+function pooled(list: string[]): NameSet {
+  if (list.length < 64) return { set: new Set(list), list };
+  const key = `${list.length}|${list[0]}|${list[list.length >> 1]}|${list[list.length - 1]}`;
+  const found = pool.get(key)?.deref();
+  if (found && sameList(found.list, list)) {
+    poolCounters.hits++;
+    return found;
+  }
+  poolCounters.misses++;
+  const made: NameSet = { set: new Set(list), list };
+  if (pool.size >= POOL_LIMIT) {
+    for (const [k, ref] of pool) if (ref.deref() === undefined) pool.delete(k);
+    if (pool.size >= POOL_LIMIT) pool.delete(pool.keys().next().value as string);
+  }
+  pool.set(key, new WeakRef(made));
+  return made;
+}
+
+const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A change whose name lists are sorted on first read (a first request can add 10,000 names). */
+function change(
+  added: string[],
+  removed: string[],
+  wildcardBefore: boolean,
+  wildcard: boolean,
+): SubscriptionChange {
+  let addedSorted = added.length < 2;
+  let removedSorted = removed.length < 2;
+  return {
+    get added(): readonly string[] {
+      if (!addedSorted) {
+        added.sort(byString);
+        addedSorted = true;
+      }
+      return added;
+    },
+    get removed(): readonly string[] {
+      if (!removedSorted) {
+        removed.sort(byString);
+        removedSorted = true;
+      }
+      return removed;
+    },
+    wildcardBefore,
+    wildcard,
+  };
+}
+
 export class Subscription {
-  private readonly explicit = new Set<string>();
+  private explicit: NameSet = EMPTY;
   private wildcardOn = false;
   // The legacy rule ("no names ever sent means wildcard") holds until the first explicit name.
   private explicitSeen = false;
@@ -48,24 +127,24 @@ export class Subscription {
   }
 
   get size(): number {
-    return this.explicit.size;
+    return this.explicit.set.size;
   }
 
   has(name: string): boolean {
-    return this.explicit.has(name);
+    return this.explicit.set.has(name);
   }
 
   /** Whether a resource of this name belongs to the client's interest: explicitly or via wildcard. */
   interestedIn(name: string, inWildcardSet: boolean): boolean {
-    return this.explicit.has(name) || (this.wildcardOn && inWildcardSet);
+    return this.explicit.set.has(name) || (this.wildcardOn && inWildcardSet);
   }
 
   names(): IterableIterator<string> {
-    return this.explicit.values();
+    return this.explicit.set.values();
   }
 
   view(): SubscriptionView {
-    return { wildcard: this.wildcardOn, names: [...this.explicit].sort() };
+    return { wildcard: this.wildcardOn, names: [...this.explicit.set].sort() };
   }
 
   /**
@@ -73,18 +152,29 @@ export class Subscription {
    * has never named a resource (legacy); after that it means "nothing".
    */
   replace(list: readonly string[]): SubscriptionChange | XdsStreamError {
-    const next = new Set<string>();
+    // The usual request repeats the last list (an ACK re-sends every name): nothing to rebuild.
+    if (list.length > 0 && this.explicitSeen && !this.wildcardOn && sameList(this.explicit.list, list)) {
+      this.seenRequest = true;
+      return change([], [], false, false);
+    }
+    const next: string[] = [];
+    const seen = new Set<string>();
     let wildcard = false;
     for (const name of list) {
       if (this.wildcardCapable && name === WILDCARD) {
         wildcard = true;
         continue;
       }
-      const bad = checkResourceName(name, this.limits);
-      if (bad) return bad;
-      next.add(name);
-      if (next.size > this.limits.maxResourceNamesPerType)
-        return tooManyNames(this.typeUrl, next.size, this.limits);
+      if (seen.has(name)) continue;
+      // Names already held were checked when they arrived.
+      if (!this.explicit.set.has(name)) {
+        const bad = checkResourceName(name, this.limits);
+        if (bad) return bad;
+      }
+      seen.add(name);
+      next.push(name);
+      if (next.length > this.limits.maxResourceNamesPerType)
+        return tooManyNames(this.typeUrl, next.length, this.limits);
     }
     if (list.length === 0) {
       wildcard = this.wildcardCapable && !this.explicitSeen;
@@ -92,7 +182,7 @@ export class Subscription {
       this.explicitSeen = true;
     }
     this.seenRequest = true;
-    return this.commit(next, wildcard);
+    return this.commit(pooled(next), wildcard);
   }
 
   /**
@@ -100,7 +190,11 @@ export class Subscription {
    * legacy wildcard; a later explicit name keeps that wildcard (it only ends by unsubscribing "*").
    */
   apply(subscribe: readonly string[], unsubscribe: readonly string[]): SubscriptionChange | XdsStreamError {
-    const next = new Set(this.explicit);
+    // An ACK carries no names: nothing to copy or compare.
+    if (this.seenRequest && subscribe.length === 0 && unsubscribe.length === 0)
+      return change([], [], this.wildcardOn, this.wildcardOn);
+    const current = this.explicit.set;
+    const nextSet = new Set(current);
     let wildcard = this.wildcardOn;
     if (!this.seenRequest && subscribe.length === 0 && unsubscribe.length === 0 && this.wildcardCapable) {
       wildcard = true;
@@ -108,33 +202,36 @@ export class Subscription {
     for (const name of unsubscribe) {
       if (this.wildcardCapable && name === WILDCARD) wildcard = false;
       // Phantom unsubscriptions (names never subscribed) are ignored, as the protocol asks.
-      else next.delete(name);
+      else nextSet.delete(name);
     }
     for (const name of subscribe) {
       if (this.wildcardCapable && name === WILDCARD) {
         wildcard = true;
         continue;
       }
+      if (nextSet.has(name)) continue;
       const bad = checkResourceName(name, this.limits);
       if (bad) return bad;
-      next.add(name);
-      if (next.size > this.limits.maxResourceNamesPerType)
-        return tooManyNames(this.typeUrl, next.size, this.limits);
+      nextSet.add(name);
+      if (nextSet.size > this.limits.maxResourceNamesPerType)
+        return tooManyNames(this.typeUrl, nextSet.size, this.limits);
     }
     if (subscribe.length > 0) this.explicitSeen = true;
     this.seenRequest = true;
+    // A first subscription of many names is pooled like a SotW list; later edits stay private.
+    const next = current.size === 0 ? pooled([...nextSet]) : { set: nextSet, list: [...nextSet] };
     return this.commit(next, wildcard);
   }
 
-  private commit(next: Set<string>, wildcard: boolean): SubscriptionChange {
+  private commit(next: NameSet, wildcard: boolean): SubscriptionChange {
+    const before = this.explicit.set;
     const added: string[] = [];
     const removed: string[] = [];
-    for (const name of next) if (!this.explicit.has(name)) added.push(name);
-    for (const name of this.explicit) if (!next.has(name)) removed.push(name);
+    for (const name of next.set) if (!before.has(name)) added.push(name);
+    for (const name of before) if (!next.set.has(name)) removed.push(name);
     const wildcardBefore = this.wildcardOn;
-    this.explicit.clear();
-    for (const name of next) this.explicit.add(name);
+    this.explicit = next;
     this.wildcardOn = wildcard;
-    return { added: added.sort(), removed: removed.sort(), wildcardBefore, wildcard };
+    return change(added, removed, wildcardBefore, wildcard);
   }
 }

@@ -2,7 +2,7 @@
 // model both server states share.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, XdsStreamError, XdsStreamErrorCode } from '../../src/stream/index.js';
-import { Subscription } from '../../src/stream/subscriptions.js';
+import { Subscription, subscriptionChanged, subscriptionPoolStats } from '../../src/stream/subscriptions.js';
 import { CDS, EDS, LDS } from './helpers.js';
 
 function view(s: Subscription) {
@@ -85,5 +85,48 @@ describe('subscription: bounds', () => {
   it('counts names, not repetitions of one name', () => {
     const s = new Subscription(EDS, false, { ...DEFAULT_LIMITS, maxResourceNamesPerType: 1 });
     expect(s.replace(['a', 'a', 'a'])).not.toBeInstanceOf(XdsStreamError);
+  });
+});
+
+describe('subscription: shared name sets', () => {
+  const names = Array.from({ length: 500 }, (_, i) => `outbound|80||svc-${i}.example`);
+
+  it('streams sending equal lists share one set, and an edit on one stays private to it', () => {
+    const before = subscriptionPoolStats();
+    const a = new Subscription(EDS, false, DEFAULT_LIMITS);
+    const b = new Subscription(EDS, false, DEFAULT_LIMITS);
+    a.replace(names);
+    // A separately decoded copy of the same list, as a second proxy's request would be.
+    b.replace(names.map((n) => `${n}`));
+    const after = subscriptionPoolStats();
+    expect(after.hits - before.hits).toBe(1);
+    const change = b.replace([...names.slice(1), 'outbound|80||new.example']);
+    expect(change).toMatchObject({ added: ['outbound|80||new.example'], removed: [names[0]] });
+    expect(a.has(names[0]!)).toBe(true);
+    expect(a.has('outbound|80||new.example')).toBe(false);
+    expect(b.has(names[0]!)).toBe(false);
+    expect(a.size).toBe(500);
+    expect(b.size).toBe(500);
+  });
+
+  it('a repeated list (a SotW ACK) is no change, and a reordered one is no change either', () => {
+    const s = new Subscription(EDS, false, DEFAULT_LIMITS);
+    s.replace(names);
+    expect(subscriptionChanged(s.replace(names) as never)).toBe(false);
+    expect(subscriptionChanged(s.replace([...names].reverse()) as never)).toBe(false);
+    expect(s.size).toBe(500);
+  });
+
+  it('Delta: a first subscription is shared, later edits copy', () => {
+    const a = new Subscription(EDS, false, DEFAULT_LIMITS);
+    const b = new Subscription(EDS, false, DEFAULT_LIMITS);
+    a.apply(names, []);
+    b.apply([...names], []);
+    b.apply([], [names[1]!]);
+    expect(a.has(names[1]!)).toBe(true);
+    expect(b.has(names[1]!)).toBe(false);
+    // An ACK (no names) changes nothing.
+    expect(subscriptionChanged(b.apply([], []) as never)).toBe(false);
+    expect(b.size).toBe(499);
   });
 });
