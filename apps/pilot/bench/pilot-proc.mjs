@@ -8,6 +8,7 @@ const { services, endpoints, debounceAfterMs } = JSON.parse(process.argv[2]);
 const host = (i) => `svc-${i}.bench.svc.cluster.local`;
 const registry = new InProcessRegistry(new MemoryStore(), { defaultTtlMs: 600_000, sessionTtlMs: 600_000 });
 const config = [];
+const registrations = [];
 for (let i = 0; i < services; i++) {
   config.push({
     apiVersion: 'networking.istio.io/v1',
@@ -21,7 +22,7 @@ for (let i = 0; i < services; i++) {
     },
   });
   for (let e = 0; e < endpoints; e++) {
-    await registry.register({
+    registrations.push({
       service: host(i),
       address: `10.${(i >> 8) & 255}.${i & 255}.${e + 1}`,
       port: 8080,
@@ -30,6 +31,9 @@ for (let i = 0; i < services; i++) {
     });
   }
 }
+// Seeding is not measured; registering in parallel batches keeps 100,000 endpoints under a minute.
+for (let i = 0; i < registrations.length; i += 2000)
+  await Promise.all(registrations.slice(i, i + 2000).map((r) => registry.register(r)));
 const cpu0 = process.cpuUsage();
 const pilot = await Pilot.start({
   config,

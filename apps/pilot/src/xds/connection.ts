@@ -189,36 +189,35 @@ export class Connection {
         continue;
       }
       if (!this.deps.generators.needsPush(type, req)) continue;
-      let snapshot: ResourceSnapshot;
       if (type === EDS && !req.full) {
-        const affected = this.deps.generators.affectedClusters(state.subscribedNamesUnsorted(), req.edsHosts);
-        if (affected.length === 0) continue;
-        // SotW may send just the changed ClusterLoadAssignments (EDS is not a full-state type); Delta
-        // compares versions itself and needs the whole subscribed set to tell removals apart.
-        if (this.variant === 'sotw') {
-          const current = this.snapshot(type);
-          // Of the affected ones, only those whose content changed since we last sent them.
-          const partial = new Map<string, VersionedResource>();
-          for (const name of affected) {
-            const r = current.get(name);
-            if (r && this.sentEdsVersion(name) !== r.version) partial.set(name, r);
-          }
-          if (partial.size === 0) continue;
-          if (this.respond(type, partial, true)) sent++;
-          if (this.closed) return Promise.resolve();
-          continue;
-        }
-        snapshot = this.snapshot(type);
-      } else {
-        snapshot = this.snapshot(type);
+        if (this.pushEndpoints(state.subscribedNamesUnsorted(), req)) sent++;
+      } else if (this.respond(type, this.snapshot(type))) {
+        sent++;
       }
-      if (this.respond(type, snapshot)) sent++;
       if (this.closed) return Promise.resolve();
     }
     // Answering a request is not a config change reaching the proxy: only pushes count.
     if (sent > 0 && req.reasons.size > 0)
       this.deps.metrics.observe('pilot_proxy_convergence_time', (this.deps.now() - req.start) / 1000);
     return this.drained();
+  }
+
+  /**
+   * An endpoint-only push: just the affected assignments. SotW may send a subset (EDS is not a
+   * full-state type): those whose content changed since we last sent them. Delta compares just the
+   * affected names with what the client holds. Either way O(affected), not O(subscribed).
+   */
+  private pushEndpoints(subscribed: Iterable<string>, req: PushRequest): boolean {
+    const affected = this.deps.generators.affectedClusters(subscribed, req.edsHosts);
+    if (affected.length === 0) return false;
+    const current = this.snapshot(EDS);
+    if (this.variant === 'delta') return this.respond(EDS, current, { changed: affected });
+    const partial = new Map<string, VersionedResource>();
+    for (const name of affected) {
+      const r = current.get(name);
+      if (r && this.sentEdsVersion(name) !== r.version) partial.set(name, r);
+    }
+    return partial.size > 0 && this.respond(EDS, partial, { partial: true });
   }
 
   private sentEdsVersion(name: string): string | undefined {
@@ -277,7 +276,7 @@ export class Connection {
     this.settleDrain();
   }
 
-  private snapshot(type: TypeUrl, only?: readonly string[]): ResourceSnapshot {
+  private snapshot(type: TypeUrl): ResourceSnapshot {
     const state = this.stream.state(type)!;
     if (type === EDS && !this.deps.servesEds) {
       // scale-out: proxies read endpoints from the registry; an EDS subscription gets an empty answer.
@@ -293,21 +292,31 @@ export class Connection {
     }
     return this.deps.generators.generate(this.ctx, this.proxy!, type, {
       wildcard: state.wildcard,
-      names: only ?? state.subscribedNamesUnsorted(),
+      // EDS is looked up by name from a shared view; the other types are built from the list.
+      names: type === EDS ? [] : [...state.subscribedNamesUnsorted()],
     });
   }
 
-  /** `partial`: SotW EDS carrying only some subscribed assignments (an endpoint-only push). */
-  private respond(type: TypeUrl, snapshot: ResourceSnapshot, partial = false): boolean {
+  /**
+   * `partial`: SotW EDS carrying only some subscribed assignments (an endpoint-only push).
+   * `changed`: Delta, only these names may differ from what the client holds.
+   */
+  private respond(
+    type: TypeUrl,
+    snapshot: ResourceSnapshot,
+    how: { partial?: boolean; changed?: readonly string[] } = {},
+  ): boolean {
     const started = this.deps.now();
     let bytes: Uint8Array;
     if (this.stream instanceof SotwServerConnection) {
       const resp = this.stream.respond(type, snapshot);
       if (!resp) return false;
-      if (type === EDS) this.recordEdsSent(snapshot, resp.selected, partial);
+      if (type === EDS) this.recordEdsSent(snapshot, resp.selected, how.partial === true);
       bytes = this.deps.encoder.sotw(resp);
     } else {
-      const resp = this.stream.respond(type, snapshot);
+      const resp = how.changed
+        ? this.stream.state(type)?.respondChanged(snapshot, how.changed)
+        : this.stream.respond(type, snapshot);
       if (!resp) return false;
       bytes = this.deps.encoder.delta(resp);
     }

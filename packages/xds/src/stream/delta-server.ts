@@ -2,6 +2,7 @@
 // each resource the client holds, so a response carries only what differs: changed or new resources,
 // and the names the client holds that are gone. Pure: no I/O, no clock.
 import { XdsStreamError } from './errors.js';
+import { HeldVersions } from './held-versions.js';
 import {
   hasErrorDetail,
   type RequestKind,
@@ -65,7 +66,7 @@ export class DeltaServerState {
   /** A subscription change has not been answered yet (for /debug/syncz). */
   private owed = false;
   /** The version of each resource the client holds, as far as this stream knows. */
-  private readonly clientVersions = new Map<string, string>();
+  private readonly clientVersions: HeldVersions;
   /**
    * Names to send (or report removed) whatever the versions say: names the client (re)subscribed,
    * since it may have forgotten them, and names it unsubscribed while also holding the wildcard,
@@ -87,6 +88,7 @@ export class DeltaServerState {
       options.wildcard ?? isFullStateType(this.typeUrl),
       this.limits,
     );
+    this.clientVersions = new HeldVersions(this.typeUrl);
   }
 
   get wildcard(): boolean {
@@ -109,7 +111,7 @@ export class DeltaServerState {
 
   /** The versions this stream believes the client holds (for /debug and tests). */
   heldVersions(): ReadonlyMap<string, string> {
-    return this.clientVersions;
+    return this.clientVersions.toMap();
   }
 
   receive(request: DeltaDiscoveryRequest): RequestResult {
@@ -170,9 +172,8 @@ export class DeltaServerState {
     }
     if (change.wildcardBefore && !change.wildcard) {
       // Leaving the wildcard: the client keeps only what it names explicitly.
-      for (const name of this.clientVersions.keys()) {
-        if (!this.subscription.has(name)) this.clientVersions.delete(name);
-      }
+      const dropped = [...this.clientVersions.keys()].filter((name) => !this.subscription.has(name));
+      for (const name of dropped) this.clientVersions.delete(name);
     }
 
     const changed = subscriptionChanged(change) || forcedByThisRequest;
@@ -263,20 +264,46 @@ export class DeltaServerState {
       if (resource) send.set(name, resource);
       else removed.add(name);
     }
+    const forgotten: string[] = [];
     for (const name of this.clientVersions.keys()) {
       if (send.has(name) || removed.has(name)) continue;
       const interested = this.subscription.has(name) || wildcard;
-      if (!interested) this.clientVersions.delete(name);
+      if (!interested) forgotten.push(name);
       else if (!snapshot.has(name)) removed.add(name);
     }
+    for (const name of forgotten) this.clientVersions.delete(name);
 
     this.forced.clear();
     this.owed = false;
+    return this.finish(send, removed);
+  }
+
+  /**
+   * Like `respond`, but looks only at `names` (an endpoint change: the pilot knows which assignments
+   * may have changed): O(names) instead of O(everything the client holds). Falls back to `respond`
+   * while a subscription change is still owed an answer.
+   */
+  respondChanged(snapshot: ResourceSnapshot, names: Iterable<string>): DeltaResponse | undefined {
+    if (!this.requested) return undefined;
+    if (this.pendingInitial || this.owed || this.forced.size > 0) return this.respond(snapshot);
+    const send = new Map<string, VersionedResource>();
+    const removed = new Set<string>();
+    for (const name of names) {
+      if (!this.subscription.has(name) && !this.subscription.wildcard) continue;
+      const resource = snapshot.get(name);
+      if (resource) {
+        if (this.clientVersions.get(name) !== resource.version) send.set(name, resource);
+      } else if (this.clientVersions.has(name)) {
+        removed.add(name);
+      }
+    }
+    return this.finish(send, removed);
+  }
+
+  private finish(send: Map<string, VersionedResource>, removed: Set<string>): DeltaResponse | undefined {
     if (send.size === 0 && removed.size === 0 && !this.pendingInitial) return undefined;
     this.pendingInitial = false;
-
-    for (const resource of send.values()) this.clientVersions.set(resource.name, resource.version);
-    for (const name of removed) this.clientVersions.delete(name);
+    this.clientVersions.apply([...send.values()], [...removed]);
     // system_version_info is informational: chaining the previous one with this response's changes
     // costs O(changes) rather than rehashing every resource the client holds on each push.
     const removedList = [...removed];

@@ -361,3 +361,27 @@ describe('Delta server: ACK, NACK and nonces', () => {
     expect(s.status()).toMatchObject({ pending: false, lastSentNonce: 'n1', synced: false });
   });
 });
+
+describe('Delta server: answering a known set of changed names', () => {
+  it('sends only the named resources whose version changed, and removals among them', () => {
+    const s = server(EDS);
+    s.receive({ typeUrl: EDS, resourceNamesSubscribe: ['a', 'b', 'c'] });
+    const first = must(s.respond(snapshot(EDS, { a: '1', b: '1', c: '1' })));
+    s.receive(ackOf(first));
+    const next = snapshot(EDS, { a: '2', b: '2' });
+    // b changed too, but only a and c are named: b waits for a full respond.
+    const r = must(s.respondChanged(next, ['a', 'c', 'unsubscribed']));
+    expect(sent(r)).toEqual({ a: '2' });
+    expect(r.removedResources).toEqual(['c']);
+    expect(s.respondChanged(next, ['a', 'c'])).toBeUndefined();
+    expect(sent(s.respond(next))).toEqual({ b: '2' });
+  });
+
+  it('falls back to a full answer while a subscription change is owed', () => {
+    const s = server(EDS);
+    s.receive({ typeUrl: EDS, resourceNamesSubscribe: ['a'] });
+    const first = must(s.respond(snapshot(EDS, { a: '1', b: '1' })));
+    s.receive({ ...ackOf(first), resourceNamesSubscribe: ['b'] });
+    expect(sent(s.respondChanged(snapshot(EDS, { a: '2', b: '1' }), ['a']))).toEqual({ a: '2', b: '1' });
+  });
+});
