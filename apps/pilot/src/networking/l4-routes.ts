@@ -7,9 +7,10 @@ import type { L4MatchAttributes, RouteDestination, TLSMatchAttributes, VirtualSe
 import type { envoy } from '@strait/xds';
 import type { ProxyInfo } from '../model/proxy.js';
 import type { PushContext } from '../model/push-context.js';
-import { labelsMatch, type Service } from '../model/service.js';
+import { isTlsProtocol, labelsMatch, type PortProtocol, type Service } from '../model/service.js';
 import { packTcpProxy } from './any.js';
 import { clusterName } from './names.js';
+import type { NotApplied } from './not-applied.js';
 import { destinationCluster, virtualServicesFor } from './routes.js';
 
 type Filter = envoy.config.listener.v3.Filter.$Properties;
@@ -184,4 +185,36 @@ export function tlsChains(
     add([service.hostname], [], tcpProxyFilter({ statPrefix: cluster, cluster }));
   }
   return chains;
+}
+
+/**
+ * `tls` routes apply only to TLS/HTTPS ports, `tcp` routes only to TCP/TLS/HTTPS ports (Istio). A
+ * mesh VirtualService whose services have no such port has routes that never take effect: listed so
+ * the user learns it (a VirtualService naming no known service is not listed: it may be for later).
+ */
+export function unusedL4Routes(ctx: PushContext): NotApplied[] {
+  const out: NotApplied[] = [];
+  const kinds = [
+    { key: 'tls', fits: (p: PortProtocol) => isTlsProtocol(p), ports: 'TLS or HTTPS' },
+    { key: 'tcp', fits: (p: PortProtocol) => p === 'TCP' || isTlsProtocol(p), ports: 'TCP, TLS or HTTPS' },
+  ] as const;
+  const bound = new Map<VirtualService, Service[]>();
+  for (const service of ctx.services.values()) {
+    for (const vs of virtualServicesFor(ctx, service.hostname))
+      bound.set(vs, [...(bound.get(vs) ?? []), service]);
+  }
+  for (const [vs, services] of bound) {
+    for (const k of kinds) {
+      const routes = vs.spec[k.key] ?? [];
+      if (routes.length === 0 || services.some((s) => s.ports.some((p) => k.fits(p.protocol)))) continue;
+      out.push({
+        object: `VirtualService/${vs.metadata.namespace ?? 'default'}/${vs.metadata.name}`,
+        field: `spec.${k.key}`,
+        reason: `${k.key} routes apply only to ${k.ports} ports, and none of ${services
+          .map((s) => s.hostname)
+          .join(', ')} has one`,
+      });
+    }
+  }
+  return out;
 }

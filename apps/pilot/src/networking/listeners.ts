@@ -104,9 +104,11 @@ function outboundListener(
 }
 
 /**
- * A TLS/HTTPS port: the TLS inspector reads the ClientHello, chains route by SNI (l4-routes.ts).
- * What no chain matches (another SNI, no SNI, plain bytes) goes to the port's TCP service when there
- * is one, else to Istio's fallthrough: PassthroughCluster, or BlackHoleCluster under REGISTRY_ONLY.
+ * A TLS/HTTPS port, as Istio builds it: the TLS inspector reads the ClientHello; the TLS services' SNI
+ * chains come first (l4-routes.ts), then the TCP chains of the port's service (the first by host, as
+ * for TCP ports): its applicable `tcp` routes, else its own cluster. So what no SNI chain matches
+ * (another SNI, no SNI, plain bytes) reaches the service itself. Every chain matches the port, so no
+ * chain outranks another on that stage.
  */
 function tlsListener(
   ctx: PushContext,
@@ -116,33 +118,15 @@ function tlsListener(
   entries: { service: Service; port: ServicePort }[],
 ): Listener {
   const statPrefix = `outbound_${listener.name}`;
-  const chains = tlsChains(
-    ctx,
-    proxy,
-    entries.filter((e) => isTlsProtocol(e.port.protocol)).map((e) => e.service),
-    portNumber,
-    statPrefix,
-  );
-  const tcp = entries.find((e) => !isTlsProtocol(e.port.protocol));
-  if (tcp) {
-    chains.push(
-      ...tcpChains(ctx, proxy, tcp.service, portNumber, statPrefix, {
-        destinationPort: { value: portNumber },
-      }),
-    );
-  }
+  const tls = entries.filter((e) => isTlsProtocol(e.port.protocol)).map((e) => e.service);
+  const port = { destinationPort: { value: portNumber } };
   return {
     ...listener,
     listenerFilters: [listenerFilter('tls_inspector')],
-    filterChains: chains,
-    ...(tcp
-      ? {}
-      : {
-          defaultFilterChain: {
-            name: 'PassthroughFilterChain',
-            filters: [tcpProxy(PASSTHROUGH_CLUSTER, passthroughCluster(ctx, proxy))],
-          },
-        }),
+    filterChains: [
+      ...tlsChains(ctx, proxy, tls, portNumber, statPrefix),
+      ...tcpChains(ctx, proxy, entries[0]!.service, portNumber, statPrefix, port),
+    ],
   };
 }
 

@@ -1,7 +1,8 @@
-// Config the pilot accepted but cannot apply in the running architecture, for the log and
-// /debug/configz: silently ignoring it would let a user believe it is in force.
+// Config the pilot accepted but cannot apply (in the running architecture, or to the services it
+// names), for the log and /debug/configz: silently ignoring it would let a user believe it is in force.
 import type { TrafficPolicy } from '@strait/config';
 import type { PushContext } from '../model/push-context.js';
+import { unusedL4Routes } from './l4-routes.js';
 
 export interface NotApplied {
   /** `DestinationRule/namespace/name`. */
@@ -27,6 +28,10 @@ function localityPaths(policy: TrafficPolicy | undefined, path: string): string[
 }
 
 export function notApplied(ctx: PushContext): NotApplied[] {
+  return [...localityNotApplied(ctx), ...unusedL4Routes(ctx)];
+}
+
+function localityNotApplied(ctx: PushContext): NotApplied[] {
   if (ctx.architecture !== 'scale-out') return [];
   const out: NotApplied[] = [];
   for (const dr of ctx.destinationRules.values()) {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { ProxyInfo } from '../../src/model/proxy.js';
 import { buildPushContext } from '../../src/model/push-context.js';
 import { generateListeners } from '../../src/networking/index.js';
+import { notApplied } from '../../src/networking/not-applied.js';
 
 const SERVICES = `
 apiVersion: networking.istio.io/v1
@@ -59,6 +60,16 @@ spec:
   resolution: STATIC
   ports: [{ number: 5432, name: tcp, protocol: TCP }]
   endpoints: [{ address: 10.0.0.5 }]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: web, namespace: default }
+spec:
+  hosts: [web.test]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{ number: 8080, name: http, protocol: HTTP }]
+  endpoints: [{ address: 10.0.0.6 }]
 `;
 
 function config(yaml: string): ConfigObject[] {
@@ -84,14 +95,18 @@ interface Json {
   [k: string]: unknown;
 }
 
-function listener(vs: string, port: number, p = proxy()): Json {
-  const ctx = buildPushContext({
+function context(vs: string) {
+  return buildPushContext({
     version: 't',
     architecture: 'three-in-one',
     registryName: 'embedded',
     config: config(`${SERVICES}---${vs}`),
     instances: new Map(),
   });
+}
+
+function listener(vs: string, port: number, p = proxy()): Json {
+  const ctx = context(vs);
   const [l] = generateListeners(ctx, p, { wildcard: false, names: [`0.0.0.0_${port}`] });
   expect(l).toBeDefined();
   return toEnvoyJson(
@@ -160,8 +175,8 @@ describe('outbound TLS listener', () => {
       'sni=b.example.com tp=tls port=443 => outbound|8443||b.internal',
       'sni=*.split.example.com tp=tls port=443 => outbound|8443||a.internal:75 outbound|8443||b.internal:25',
       'sni=net.example.com tp=tls port=443 dst=192.168.0.0/16,10.1.2.3/32 => outbound|8443||a.internal',
-      // edge.test has tls routes, so it gets no SNI = host chain; the rest falls through.
-      'default * => PassthroughCluster',
+      // edge.test has tls routes, so it gets no SNI = host chain; its TCP chain takes the rest.
+      'port=443 => outbound|443||edge.test',
     ]);
   });
 
@@ -178,19 +193,20 @@ describe('outbound TLS listener', () => {
     expect(summary(listener(TLS_VS, 8443))).toEqual([
       'sni=a.internal tp=tls port=8443 => outbound|8443||a.internal',
       'sni=b.internal tp=tls port=8443 => outbound|8443||b.internal',
-      'default * => PassthroughCluster',
+      // Not TLS, or another SNI: the port's first service by host.
+      'port=8443 => outbound|8443||a.internal',
     ]);
   });
 
-  it('falls through to BlackHoleCluster under REGISTRY_ONLY', () => {
-    const sidecar = `
-apiVersion: networking.istio.io/v1
-kind: Sidecar
-metadata: { name: default, namespace: default }
-spec:
-  outboundTrafficPolicy: { mode: REGISTRY_ONLY }
-`;
-    expect(summary(listener(`${TLS_VS}---${sidecar}`, 443)).at(-1)).toBe('default * => BlackHoleCluster');
+  it("sends what no SNI chain matches to the service's tcp routes (Istio appends TCP chains to TLS ports)", () => {
+    const tcp = `
+    - match: [{ destinationSubnets: [172.16.0.0/12] }]
+      route: [{ destination: { host: b.internal, port: { number: 8443 } } }]
+    - route: [{ destination: { host: a.internal, port: { number: 8443 } } }]`;
+    expect(summary(listener(`${TLS_VS}  tcp:${tcp}`, 443)).slice(-2)).toEqual([
+      'port=443 dst=172.16.0.0/12 => outbound|8443||b.internal',
+      'port=443 => outbound|8443||a.internal',
+    ]);
   });
 });
 
@@ -239,5 +255,39 @@ ${tcp}`;
       5432,
     );
     expect(summary(l)).toEqual(['* => outbound|5432||db.test']);
+  });
+});
+
+describe('tcp and tls routes that cannot apply are reported', () => {
+  it('names tls routes on a TCP-only host and tcp routes on an HTTP-only host; not routes that apply', () => {
+    const vs = (name: string, host: string, kind: 'tls' | 'tcp') => `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: ${name}, namespace: default }
+spec:
+  hosts: [${host}]
+  ${kind}:
+    - ${kind === 'tls' ? 'match: [{ sniHosts: [x.example.com] }]\n      ' : ''}route: [{ destination: { host: ${host} } }]
+`;
+    const ctx = context(
+      [
+        vs('db-tls', 'db.test', 'tls'),
+        vs('web-tcp', 'web.test', 'tcp'),
+        vs('edge-tcp', 'edge.test', 'tcp'),
+        TLS_VS,
+      ].join('---'),
+    );
+    expect(notApplied(ctx)).toEqual([
+      {
+        object: 'VirtualService/default/db-tls',
+        field: 'spec.tls',
+        reason: 'tls routes apply only to TLS or HTTPS ports, and none of db.test has one',
+      },
+      {
+        object: 'VirtualService/default/web-tcp',
+        field: 'spec.tcp',
+        reason: 'tcp routes apply only to TCP, TLS or HTTPS ports, and none of web.test has one',
+      },
+    ]);
   });
 });

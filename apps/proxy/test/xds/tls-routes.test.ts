@@ -1,8 +1,8 @@
 // VirtualService `tls` routes end to end: the real strait-pilot (config from a directory) configures
 // the real strait-proxy binary over ADS, and real TLS servers behind it are reached by SNI through
 // TLS passthrough (the client verifies each server's certificate across the proxy). Covers exact SNI
-// routes, a weighted split, the service's own SNI = host chain, a route change pushed live, and the
-// fallthrough for an SNI no route names.
+// routes, a weighted split, the service's own SNI = host chain, the default (the service itself) for
+// an SNI no route names, and a route change pushed live.
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,6 @@ import {
   adsBootstrap,
   eventually,
   freePort,
-  get,
   PILOT_BIN,
   PROXY_BIN,
   type Proc,
@@ -131,25 +130,14 @@ describe.skipIf(!existsSync(PILOT_BIN) || !existsSync(PROXY_BIN) || !hasOpenssl(
       expect(await tlsCall(aPort, 'a.internal', pki, 'own')).toBe('A sni=a.internal alpn=-: own');
     });
 
-    it('sends an SNI no route names to the fallthrough chain (PassthroughCluster), never to A or B', async () => {
-      const stats = async () => (await get(proxy.admin, '127.0.0.1', '/stats')).body;
-      const count = (s: string, name: string) =>
-        Number(new RegExp(`^${name.replace(/[.|]/g, '\\$&')}: (\\d+)$`, 'm').exec(s)?.[1] ?? 0);
-      const before = await stats();
-      const handshakes = a.handshakes + b.handshakes + edge.handshakes;
-      await expect(tlsCall(edgePort, 'unknown.test', pki)).rejects.toThrow();
-      const after = await stats();
-      // Without iptables there is no original destination: the passthrough has no host and closes.
-      expect(count(after, 'tcp.PassthroughCluster.downstream_cx_total')).toBe(
-        count(before, 'tcp.PassthroughCluster.downstream_cx_total') + 1,
-      );
-      expect(count(after, 'tcp.PassthroughCluster.downstream_cx_no_route')).toBe(
-        count(before, 'tcp.PassthroughCluster.downstream_cx_no_route') + 1,
-      );
-      expect(a.handshakes + b.handshakes + edge.handshakes).toBe(handshakes);
+    it('sends an SNI no route names to the default: the service itself (its own cluster)', async () => {
+      const handshakes = a.handshakes + b.handshakes;
+      expect(await tlsCall(edgePort, 'unknown.test', pki, 'w')).toBe('EDGE sni=unknown.test alpn=-: w');
+      expect(await tlsCall(edgePort, 'edge.test', pki, 'v')).toBe('EDGE sni=edge.test alpn=-: v');
+      expect(a.handshakes + b.handshakes).toBe(handshakes);
     });
 
-    it('follows a VirtualService change: a new SNI for A, the old one falls through', async () => {
+    it('follows a VirtualService change: a new SNI for A, the old one goes to the default', async () => {
       writeFileSync(join(dir, 'vs.yaml'), routes(aPort, bPort, 'new-a.example.com'));
       const r = await eventually(
         () => tlsCall(edgePort, 'new-a.example.com', pki, 'z').catch((e: Error) => e.message),
@@ -158,7 +146,8 @@ describe.skipIf(!existsSync(PILOT_BIN) || !existsSync(PROXY_BIN) || !hasOpenssl(
         'the new SNI route',
       );
       expect(r).toBe('A sni=new-a.example.com alpn=-: z');
-      await expect(tlsCall(edgePort, 'a.example.com', pki)).rejects.toThrow();
+      // The old name now takes the default chain; the cert lists it (*.example.com), so EDGE answers.
+      expect(await tlsCall(edgePort, 'a.example.com', pki, 'old')).toBe('EDGE sni=a.example.com alpn=-: old');
       expect(await tlsCall(edgePort, 'b.example.com', pki, 'still')).toBe(
         'B sni=b.example.com alpn=-: still',
       );
