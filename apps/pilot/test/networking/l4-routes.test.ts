@@ -141,7 +141,7 @@ apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: { name: edge, namespace: default }
 spec:
-  hosts: [edge.test]
+  hosts: [edge.test, "*.example.com"]
   tls:
     - match: [{ sniHosts: [a.example.com], port: 443 }]
       route: [{ destination: { host: a.internal, port: { number: 8443 } } }]
@@ -265,7 +265,7 @@ apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: { name: ${name}, namespace: default }
 spec:
-  hosts: [${host}]
+  hosts: [${host}${kind === 'tls' ? ', "*.example.com"' : ''}]
   ${kind}:
     - ${kind === 'tls' ? 'match: [{ sniHosts: [x.example.com] }]\n      ' : ''}route: [{ destination: { host: ${host} } }]
 `;

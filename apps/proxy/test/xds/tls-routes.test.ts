@@ -52,7 +52,7 @@ apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: { name: edge, namespace: default }
 spec:
-  hosts: [edge.test]
+  hosts: [edge.test, "*.example.com"]
   tls:
     - match: [{ sniHosts: [${aSni}] }]
       route: [{ destination: { host: a.internal, port: { number: ${aPort} } } }]

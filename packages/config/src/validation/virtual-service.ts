@@ -1,4 +1,5 @@
 // VirtualService: schema and Istio's semantic rules (pkg/config/validation/virtualservice.go).
+import { isIP } from 'node:net';
 import { checkDestination, destination, percent, stringMatch } from './common.js';
 import { arr, at, entries, type Issues, isObj, type Obj, str } from './issues.js';
 import { deprecated, req, type Schema, s, stringMap, unsupported } from './schema.js';
@@ -225,7 +226,7 @@ export function validateVirtualService(spec: Obj, issues: Issues): void {
       if (Array.isArray(m['sniHosts']) && sni.length === 0)
         issues.error('CFG_ERR_MISSING_FIELD', at(mp, 'sniHosts'), 'sniHosts needs at least one host');
       sni.forEach((h, k) => {
-        checkHost(issues, at(at(mp, 'sniHosts'), k), h, { wildcard: 'prefix' });
+        checkSniHost(issues, at(at(mp, 'sniHosts'), k), h, arr(spec['hosts']));
       });
       validateL4Match(m, mp, issues);
     });
@@ -240,6 +241,46 @@ export function validateVirtualService(spec: Obj, issues: Issues): void {
     validateRouteDestinations(r['route'], at(p, 'route'), issues);
   });
   checkExportTo(issues, 'spec.exportTo', spec['exportTo']);
+}
+
+/**
+ * Istio's SNI host rules: a DNS name (leading `*.` allowed) that is a subset of one of the
+ * VirtualService's hosts (`a.example.com` and `*.a.example.com` fit `*.example.com`; anything fits
+ * `*`), or an IP address, which Istio accepts with a warning (SNI carries no IPs, RFC 6066 §3).
+ */
+function checkSniHost(issues: Issues, path: string, v: unknown, hosts: unknown[]): void {
+  const host = str(v);
+  if (host === undefined) return;
+  if (isIP(host) !== 0) {
+    issues.warn(
+      'CFG_WARN_SUSPICIOUS',
+      path,
+      `SNI host ${JSON.stringify(host)} is an IP address: SNI carries DNS names only and most clients send none for an IP`,
+    );
+    return;
+  }
+  const problem = hostProblem(host, { wildcard: 'prefix' });
+  if (problem) {
+    issues.error('CFG_ERR_INVALID_HOST', path, `invalid host ${JSON.stringify(host)}: ${problem}`);
+    return;
+  }
+  const names = hosts.filter((h): h is string => typeof h === 'string');
+  if (names.some((h) => hostSubsetOf(host.toLowerCase(), h.toLowerCase()))) return;
+  issues.error(
+    'CFG_ERR_INVALID_HOST',
+    path,
+    `SNI host ${JSON.stringify(host)} is not a subset of any of the VirtualService hosts [${names.join(', ')}]`,
+  );
+}
+
+/** Whether every name `sub` matches is matched by `sup` (Istio's host.Name.SubsetOf). */
+function hostSubsetOf(sub: string, sup: string): boolean {
+  if (sup === '*') return true;
+  if (sup.startsWith('*.')) {
+    const suffix = sup.slice(1);
+    return sub.startsWith('*.') ? sub.slice(1).endsWith(suffix) : sub.endsWith(suffix);
+  }
+  return !sub.startsWith('*') && sub === sup;
 }
 
 function validateL4Match(m: Obj, p: string, issues: Issues): void {
