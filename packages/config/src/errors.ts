@@ -41,6 +41,7 @@ export const CFG_CODES = {
   // Warnings: reported apart from errors, never reject an object.
   CFG_WARN_DEPRECATED: 'a deprecated field or apiVersion is used',
   CFG_WARN_UNSUPPORTED_FIELD: 'a valid Istio field Strait does not implement: ignored',
+  CFG_WARN_UNSUPPORTED_VALUE: 'a valid Istio value Strait does not implement: the feature stays off',
   CFG_WARN_NOT_TRANSLATABLE: 'a Strait field Envoy xDS cannot carry; only Strait proxies honour it',
   CFG_WARN_SUSPICIOUS: 'a valid but probably unintended value',
 } as const;

@@ -325,6 +325,14 @@ export function validateClientTls(v: unknown, p: string, issues: Issues): void {
       if (typeof v[k] !== 'string' || v[k] === '')
         issues.error('CFG_ERR_MISSING_FIELD', at(p, k), `"${k}" is required when mode is MUTUAL`);
   }
+  if (v['mode'] === 'ISTIO_MUTUAL')
+    // Istio's mesh mTLS needs a CA issuing workload certificates over SDS; Strait has neither, so the
+    // pilot sends this cluster plaintext. Said here, at validation, so nobody believes it is encrypted.
+    issues.warn(
+      'CFG_WARN_UNSUPPORTED_VALUE',
+      at(p, 'mode'),
+      'ISTIO_MUTUAL is unsupported by Strait (no mesh CA or SDS): the cluster stays plaintext; use SIMPLE or MUTUAL with certificate files',
+    );
   if (
     (v['mode'] === 'DISABLE' || v['mode'] === 'ISTIO_MUTUAL') &&
     (v['clientCertificate'] || v['privateKey'] || v['caCertificates'])

@@ -47,6 +47,13 @@ export const SecretCodec: MessageCodec<envoy.extensions.transport_sockets.tls.v3
     'envoy.extensions.transport_sockets.tls.v3.Secret',
     envoy.extensions.transport_sockets.tls.v3.Secret,
   );
+export const UpstreamTlsContextCodec: MessageCodec<
+  envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext,
+  T.UpstreamTlsContext
+> = createCodec(
+  'envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+  envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext,
+);
 export const HttpConnectionManagerCodec: MessageCodec<
   envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager,
   T.HttpConnectionManager
@@ -153,6 +160,7 @@ export const KNOWN_CODECS: readonly MessageCodec<unknown, never>[] = [
   ClusterCodec,
   ClusterLoadAssignmentCodec,
   SecretCodec,
+  UpstreamTlsContextCodec,
   HttpConnectionManagerCodec,
   RouterCodec,
   TcpProxyCodec,

@@ -21,6 +21,7 @@ export type LbEndpoint = envoy.config.endpoint.v3.LbEndpoint.$Properties;
 export type Address = envoy.config.core.v3.Address.$Properties;
 export type ConfigSource = envoy.config.core.v3.ConfigSource.$Properties;
 export type Secret = envoy.extensions.transport_sockets.tls.v3.Secret.$Properties;
+export type UpstreamTlsContext = envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.$Properties;
 export type HttpConnectionManager =
   envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.$Properties;
 export type HttpFilter = envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter.$Properties;
