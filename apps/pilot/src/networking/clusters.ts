@@ -5,6 +5,7 @@ import { envoy, HttpProtocolOptionsCodec, pack } from '@strait/xds';
 import type { ProxyInfo } from '../model/proxy.js';
 import type { PushContext } from '../model/push-context.js';
 import type { Service, ServicePort } from '../model/service.js';
+import { upstreamTls } from './cluster-tls.js';
 import { duration, toDuration } from './duration.js';
 import { inboundServices } from './inbound.js';
 import { resolveLocalityLb } from './locality.js';
@@ -150,11 +151,29 @@ export function buildOutboundCluster(ctx: PushContext, name: string, forGrpc: bo
     cluster.type = C.DiscoveryType.EDS;
     cluster.edsClusterConfig = { edsConfig: ADS_SOURCE, serviceName: name };
   }
-  applyPolicy(cluster, effectivePolicy(ctx, key.host, key.port, key.subset), forGrpc);
-  if (!forGrpc && (port.protocol === 'HTTP2' || port.protocol === 'GRPC')) {
+  const policy = effectivePolicy(ctx, key.host, key.port, key.subset);
+  applyPolicy(cluster, policy, forGrpc);
+  const http2 = port.protocol === 'HTTP2' || port.protocol === 'GRPC';
+  // Proxyless gRPC clients get no transport socket: grpc-js-xds does not originate TLS from CDS (a
+  // documented gap, like Istio's proxyless TLS which needs its xDS credentials).
+  const tls = forGrpc ? undefined : upstreamTls(policy?.tls, http2);
+  if (tls) cluster.transportSocket = tls.transportSocket;
+  const http = http2 || port.protocol === 'HTTP';
+  // auto_sni / auto_san_validation are HTTP protocol options: they only mean something for HTTP
+  // clusters (a TCP upstream without `sni` gets no SNI, as in Envoy).
+  const autoTls = tls && http && (tls.autoSni || tls.autoSanValidation);
+  if (!forGrpc && (http2 || autoTls)) {
     cluster.typedExtensionProtocolOptions = {
       'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': pack(HttpProtocolOptionsCodec, {
-        explicitHttpConfig: { http2ProtocolOptions: {} },
+        explicitHttpConfig: http2 ? { http2ProtocolOptions: {} } : { httpProtocolOptions: {} },
+        ...(autoTls
+          ? {
+              upstreamHttpProtocolOptions: {
+                autoSni: tls.autoSni,
+                autoSanValidation: tls.autoSanValidation,
+              },
+            }
+          : {}),
       }),
     };
   }
