@@ -19,6 +19,7 @@ export const PROXY_CODES = {
   PROXY_ERR_UNSUPPORTED: 'a valid Envoy feature the proxy does not implement',
   PROXY_ERR_DUPLICATE: 'a name that must be unique appears twice',
   PROXY_ERR_INVALID_REGEX: 'a safe_regex does not compile',
+  PROXY_ERR_TLS_FILE: 'a TLS certificate, private key or CA (file or inline data) cannot be read or used',
   PROXY_ERR_UNKNOWN_REFERENCE: 'a cluster or route configuration named by another resource does not exist',
   // Runtime
   PROXY_ERR_LISTEN: 'a listener could not bind its address',

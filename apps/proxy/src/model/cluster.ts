@@ -5,6 +5,7 @@ import { anyTypeName, unpackAny } from '../config/any.js';
 import { IssueList, type Translation } from '../errors.js';
 import { durationMs, wrapped } from './common.js';
 import { type LoadAssignmentModel, translateLoadAssignmentInto } from './endpoint.js';
+import { translateTransportSocket, type UpstreamTlsModel } from './upstream-tls.js';
 
 type Cluster = envoy.config.cluster.v3.Cluster.$Properties;
 
@@ -84,6 +85,8 @@ export interface ClusterModel {
   healthChecks: HealthCheckModel[];
   idleTimeoutMs: number;
   maxRequestsPerConnection: number;
+  /** Upstream TLS origination (transport_socket); undefined = plaintext. */
+  tls?: UpstreamTlsModel;
 }
 
 const DT = envoy.config.cluster.v3.Cluster.DiscoveryType;
@@ -117,6 +120,11 @@ const HTTP_PROTOCOL_OPTIONS_KEY = 'envoy.extensions.upstreams.http.v3.HttpProtoc
 interface HttpProtocolOptionsLike {
   explicitHttpConfig?: { httpProtocolOptions?: object | null; http2ProtocolOptions?: object | null } | null;
   useDownstreamProtocolConfig?: object | null;
+  upstreamHttpProtocolOptions?: {
+    autoSni?: boolean | null;
+    autoSanValidation?: boolean | null;
+    overrideAutoSniHeader?: string | null;
+  } | null;
   commonHttpProtocolOptions?: {
     idleTimeout?: { seconds?: number; nanos?: number } | null;
     maxRequestsPerConnection?: { value?: number } | null;
@@ -154,6 +162,7 @@ export function translateClusterInto(c: Cluster, issues: IssueList): ClusterMode
   let protocol: UpstreamProtocol = c.http2ProtocolOptions ? 'http2' : 'http1';
   let idleTimeoutMs = 3_600_000;
   let maxRequestsPerConnection = 0;
+  let upstreamHttp: HttpProtocolOptionsLike['upstreamHttpProtocolOptions'];
   const tepo = c.typedExtensionProtocolOptions?.[HTTP_PROTOCOL_OPTIONS_KEY];
   if (tepo) {
     const opts = unpackAny<HttpProtocolOptionsLike>(
@@ -166,6 +175,7 @@ export function translateClusterInto(c: Cluster, issues: IssueList): ClusterMode
     else if (opts?.useDownstreamProtocolConfig) protocol = 'downstream';
     idleTimeoutMs = durationMs(opts?.commonHttpProtocolOptions?.idleTimeout, idleTimeoutMs);
     maxRequestsPerConnection = wrapped(opts?.commonHttpProtocolOptions?.maxRequestsPerConnection, 0);
+    upstreamHttp = opts?.upstreamHttpProtocolOptions ?? undefined;
   }
   for (const key of Object.keys(c.typedExtensionProtocolOptions ?? {})) {
     if (key !== HTTP_PROTOCOL_OPTIONS_KEY) {
@@ -277,8 +287,27 @@ export function translateClusterInto(c: Cluster, issues: IssueList): ClusterMode
     );
   }
   if (c.transportSocket) {
-    issues.add('PROXY_ERR_UNSUPPORTED', 'transport_socket', 'upstream TLS is not implemented yet');
+    const t = translateTransportSocket(c.transportSocket, issues);
+    if (t) {
+      t.autoSni = upstreamHttp?.autoSni === true;
+      t.autoSanValidation = upstreamHttp?.autoSanValidation === true;
+      t.autoSniHeader = upstreamHttp?.overrideAutoSniHeader?.toLowerCase() ?? '';
+      // Envoy refuses to check the certificate against the request's host without a trust anchor.
+      if (t.autoSanValidation && t.verify === 'none')
+        issues.add(
+          'PROXY_ERR_INVALID_VALUE',
+          `typed_extension_protocol_options["${HTTP_PROTOCOL_OPTIONS_KEY}"].upstream_http_protocol_options.auto_san_validation`,
+          'needs a transport socket with trusted_ca or system_root_certs',
+        );
+      model.tls = t;
+    }
   }
+  if ((c.transportSocketMatches ?? []).length > 0)
+    issues.add(
+      'PROXY_ERR_UNSUPPORTED',
+      'transport_socket_matches',
+      'transport socket matches are not supported',
+    );
   return model;
 }
 

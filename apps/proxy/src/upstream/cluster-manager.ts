@@ -5,7 +5,7 @@ import { stableKey } from '../model/common.js';
 import type { LoadAssignmentModel } from '../model/endpoint.js';
 import { Http1Pool, type PoolOptions } from '../protocols/http1/upstream.js';
 import { Http2Pool } from '../protocols/http2/upstream.js';
-import type { ConnectionPool } from '../protocols/types.js';
+import type { ConnectionPool, RequestHead } from '../protocols/types.js';
 import type { StatsStore } from '../stats/store.js';
 import { Cluster } from './cluster.js';
 import { Host } from './host.js';
@@ -30,9 +30,11 @@ export class ClusterManager {
     this.modelKeys.set(model.name, key);
     const existing = this.clusters.get(model.name);
     if (existing) {
-      const protocolChanged = existing.model.protocol !== model.protocol;
+      // New TLS settings (or new certificate contents) must not reuse connections made with the old.
+      const transportChanged =
+        existing.model.protocol !== model.protocol || stableKey(existing.model.tls) !== stableKey(model.tls);
       existing.updateModel(model);
-      if (protocolChanged) {
+      if (transportChanged) {
         for (const p of existing.pools.values()) p.close(true);
         existing.pools.clear();
       }
@@ -92,15 +94,26 @@ export class ClusterManager {
     return h;
   }
 
-  /** The connection pool for a host, created on first use with the cluster's protocol. */
-  pool(cluster: Cluster, host: Host, downstreamProtocol: 'HTTP/1.1' | 'HTTP/2'): ConnectionPool {
+  /**
+   * The connection pool for a host, created on first use with the cluster's protocol. With auto SNI
+   * (TLS without a fixed `sni`), pools are per host and SNI, the SNI being the request's host.
+   */
+  pool(
+    cluster: Cluster,
+    host: Host,
+    downstreamProtocol: 'HTTP/1.1' | 'HTTP/2',
+    head?: RequestHead,
+  ): ConnectionPool {
     const proto =
       cluster.model.protocol === 'downstream'
         ? downstreamProtocol === 'HTTP/2'
           ? 'http2'
           : 'http1'
         : cluster.model.protocol;
-    const key = `${host.key}|${proto}`;
+    const tls = cluster.model.tls;
+    const servername =
+      tls?.autoSni && head ? autoSni(head.authority, head.headers, tls.autoSniHeader) : undefined;
+    const key = servername ? `${host.key}|${proto}|${servername}` : `${host.key}|${proto}`;
     let p = cluster.pools.get(key) as ConnectionPool | undefined;
     if (!p) {
       const opts: PoolOptions = {
@@ -110,6 +123,8 @@ export class ClusterManager {
         maxConnections: cluster.model.circuitBreakers.maxConnections,
         idleTimeoutMs: cluster.model.idleTimeoutMs,
         stats: cluster.stats,
+        tls,
+        servername,
         onConnection: (d) => {
           cluster.cxActive += d;
           host.cxActive += d;
@@ -124,4 +139,17 @@ export class ClusterManager {
   close(): void {
     for (const c of this.clusters.values()) c.close();
   }
+}
+
+/** Envoy's auto_sni: the request's host (or override_auto_sni_header when present), without the port. */
+export function autoSni(
+  authority: string,
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  header: string,
+): string | undefined {
+  const h = header ? headers[header] : undefined;
+  const raw = (Array.isArray(h) ? h[0] : h) || authority;
+  if (!raw) return undefined;
+  const host = raw.startsWith('[') ? raw.slice(1, raw.indexOf(']')) : raw.replace(/:\d+$/, '');
+  return host.toLowerCase() || undefined;
 }

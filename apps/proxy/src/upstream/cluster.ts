@@ -71,6 +71,7 @@ export class Cluster {
     this.healthChecker = new HealthChecker(hc, {
       hosts: () => [...this.hostsByKey.values()],
       changed: () => this.rebuild(),
+      transport: () => ({ tls: this.model.tls, stats: this.stats }),
       onResult: (ok) => {
         this.stats['health_check.attempt'].inc();
         this.stats[ok ? 'health_check.success' : 'health_check.failure'].inc();

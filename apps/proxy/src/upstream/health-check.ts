@@ -2,14 +2,18 @@
 // successful check, as Envoy's do; unhealthy_threshold consecutive failures mark a host failed and
 // healthy_threshold consecutive successes bring it back. A state change rebuilds the cluster's LB.
 import http from 'node:http';
-import net from 'node:net';
 import type { HealthCheckModel } from '../model/cluster.js';
+import type { UpstreamTlsModel } from '../model/upstream-tls.js';
 import type { Host } from './host.js';
+import { connectUpstream, type UpstreamConnectOptions } from './transport.js';
 
 export interface HealthCheckHooks {
   hosts(): readonly Host[];
   changed(): void;
   onResult(ok: boolean): void;
+  /** The cluster's transport now: health checks connect as traffic does (Envoy uses the cluster's
+   * transport socket for them too), so a TLS upstream is checked over TLS. */
+  transport(): { tls: UpstreamTlsModel | undefined; stats: UpstreamConnectOptions['stats'] };
 }
 
 export class HealthChecker {
@@ -84,10 +88,14 @@ export class HealthChecker {
       finished = true;
       done(ok);
     };
+    const { tls, stats } = this.hooks.transport();
     const req = http.request(
       {
         host: h.address,
         port: h.port,
+        ...(tls
+          ? { createConnection: () => connectUpstream({ host: h.address, port: h.port, tls, stats }).socket }
+          : {}),
         path: this.cfg.path,
         method: 'GET',
         agent: false,
@@ -110,7 +118,9 @@ export class HealthChecker {
   }
 
   private tcpCheck(h: Host, done: (ok: boolean) => void): void {
-    const s = net.connect({ host: h.address, port: h.port, timeout: this.cfg.timeoutMs });
+    const { tls, stats } = this.hooks.transport();
+    const { socket: s, readyEvent } = connectUpstream({ host: h.address, port: h.port, tls, stats });
+    s.setTimeout(this.cfg.timeoutMs);
     let finished = false;
     const finish = (ok: boolean) => {
       if (finished) return;
@@ -118,7 +128,7 @@ export class HealthChecker {
       s.destroy();
       done(ok);
     };
-    s.once('connect', () => finish(true));
+    s.once(readyEvent, () => finish(true));
     s.once('timeout', () => finish(false));
     s.once('error', () => finish(false));
   }

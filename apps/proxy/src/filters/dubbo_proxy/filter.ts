@@ -311,6 +311,7 @@ export class DubboProxyFilter implements NetworkFilterInstance, DownstreamHandle
       maxConnections: Math.max(1, cb.maxConnections),
       maxPending: Math.max(1, cb.maxPendingRequests),
       idleTimeoutMs: cluster.model.idleTimeoutMs,
+      tls: cluster.model.tls,
       heartbeatIntervalMs: dubboTuning.heartbeatIntervalMs,
       maxRequestsPerConnection: cluster.model.maxRequestsPerConnection,
       stats: cluster.stats,

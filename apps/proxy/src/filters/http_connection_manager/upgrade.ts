@@ -2,11 +2,13 @@
 // proxy connects to a host of the route's cluster, replays the request head and pipes bytes both ways;
 // the upstream's 101 (or refusal) goes back to the client as is. Upgrade types not configured get 403.
 import type http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import type { ProxyContext } from '../../context.js';
 import { pipeSockets } from '../../protocols/tcp/pipe.js';
 import { cleanHeaders } from '../../protocols/types.js';
 import type { Scope } from '../../stats/store.js';
+import { autoSni } from '../../upstream/cluster-manager.js';
+import { connectUpstream } from '../../upstream/transport.js';
 import { matchRoute, selectVirtualHost } from '../router/route-matcher.js';
 import type { HcmConfig } from './config.js';
 import type { HCM_STATS } from './stats.js';
@@ -66,7 +68,14 @@ export function handleUpgrade(
   cluster.stats.upstream_cx_total.inc();
   cluster.stats.upstream_cx_active.inc();
   cluster.stats.upstream_rq_total.inc();
-  const up = net.connect({ host: host.address, port: host.port, noDelay: true });
+  const tls = cluster.model.tls;
+  const { socket: up, readyEvent } = connectUpstream({
+    host: host.address,
+    port: host.port,
+    tls,
+    servername: tls?.autoSni ? autoSni(req.headers.host ?? '', req.headers, tls.autoSniHeader) : undefined,
+    stats: cluster.stats,
+  });
   let connected = false;
   const timer = setTimeout(() => up.destroy(new Error('connect timeout')), cluster.model.connectTimeoutMs);
   up.once('close', () => {
@@ -78,7 +87,7 @@ export function handleUpgrade(
     cluster.stats.upstream_cx_connect_fail.inc();
     refuse(socket, 503, 'Service Unavailable');
   });
-  up.once('connect', () => {
+  up.once(readyEvent, () => {
     connected = true;
     clearTimeout(timer);
     const lines = [`${req.method} ${req.url} HTTP/1.1`];

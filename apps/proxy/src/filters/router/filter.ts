@@ -88,7 +88,7 @@ export class Router {
         const host = cluster.chooseHost({});
         if (!host) return;
         const authority = req.head.authority.replace(/(:\d+)?$/, (p) => `-shadow${p}`);
-        const pool = this.cm.pool(cluster, host, req.ex.protocol);
+        const pool = this.cm.pool(cluster, host, req.ex.protocol, { ...req.head, authority });
         cluster.stats.upstream_rq_mirror.inc();
         const us = pool.request(
           { ...req.head, authority },
@@ -261,7 +261,7 @@ class Forwarding {
     this.attempt++;
     this.currentHost = host;
     this.tried.add(host);
-    const pool = this.cm.pool(cluster, host, req.ex.protocol);
+    const pool = this.cm.pool(cluster, host, req.ex.protocol, req.head);
     // Only a retry changes the head (its attempt count); the first attempt sends it as built, uncopied.
     const head: RequestHead =
       this.attempt > 1

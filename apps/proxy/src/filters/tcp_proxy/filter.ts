@@ -1,12 +1,13 @@
 // tcp_proxy: picks a cluster (weighted), a host (LB, or the original destination for ORIGINAL_DST),
 // connects with the cluster's connect timeout (retrying up to max_connect_attempts), replays the
 // sniffed bytes and pipes.
-import net from 'node:net';
+import type net from 'node:net';
 import type { ProxyContext } from '../../context.js';
 import { pipeSockets } from '../../protocols/tcp/pipe.js';
 import type { Scope } from '../../stats/store.js';
 import type { Cluster } from '../../upstream/cluster.js';
 import type { Host } from '../../upstream/host.js';
+import { connectUpstream } from '../../upstream/transport.js';
 import type { NetworkFilterInstance } from '../registry.js';
 import type { TcpProxyConfig } from './config.js';
 import { TCP_PROXY_STATS } from './stats.js';
@@ -84,7 +85,13 @@ export class TcpProxy implements NetworkFilterInstance {
       return;
     }
     const h = host;
-    const up = net.connect({ host: h.address, port: h.port, noDelay: true });
+    // TLS: the SNI is the configured one (auto SNI needs an HTTP request's host; TCP has none).
+    const { socket: up, readyEvent } = connectUpstream({
+      host: h.address,
+      port: h.port,
+      tls: cluster.model.tls,
+      stats: cluster.stats,
+    });
     cluster.stats.upstream_cx_total.inc();
     cluster.stats.upstream_cx_active.inc();
     cluster.cxActive++;
@@ -108,7 +115,7 @@ export class TcpProxy implements NetworkFilterInstance {
       if (attempt < this.config.maxConnectAttempts) this.connect(down, peeked, cluster, attempt + 1);
       else down.destroy();
     });
-    up.once('connect', () => {
+    up.once(readyEvent, () => {
       connected = true;
       clearTimeout(timer);
       cluster.reportOutcome(h, { status: 200 });

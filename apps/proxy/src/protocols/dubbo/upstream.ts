@@ -3,7 +3,7 @@
 // answer is matched back by that id. Heartbeats from the provider are answered here, and ours go out when
 // a connection is quiet. A provider's READONLY retires its connection: no new calls, in-flight ones
 // finish, then it closes, and the next call opens another connection.
-import net from 'node:net';
+import type net from 'node:net';
 import {
   classifyFrame,
   encodeHeartbeatRequest,
@@ -12,7 +12,9 @@ import {
   readRequestId,
   writeRequestId,
 } from '@strait/dubbo/codec';
+import type { UpstreamTlsModel } from '../../model/upstream-tls.js';
 import type { ClusterStats, PoolLike } from '../../upstream/cluster.js';
+import { connectUpstream } from '../../upstream/transport.js';
 import { corkedWrite, frameClass } from './codec.js';
 
 export type UpstreamFailure = 'connect-failure' | 'reset' | 'overflow';
@@ -25,6 +27,8 @@ export type UpstreamResult =
 export type UpstreamCallback = (r: UpstreamResult) => void;
 
 export interface DubboPoolOptions {
+  /** TLS origination (the cluster's transport socket); undefined = plaintext. */
+  tls?: UpstreamTlsModel | undefined;
   host: string;
   port: number;
   connectTimeoutMs: number;
@@ -81,7 +85,13 @@ class UpstreamConnection {
     private readonly o: DubboPoolOptions,
   ) {
     this.decoder = new FrameDecoder(o.maxBodyLength !== undefined ? { maxBodyLength: o.maxBodyLength } : {});
-    this.socket = net.connect({ host: o.host, port: o.port, noDelay: true });
+    const { socket, readyEvent } = connectUpstream({
+      host: o.host,
+      port: o.port,
+      tls: o.tls,
+      stats: o.stats,
+    });
+    this.socket = socket;
     o.stats.upstream_cx_total.inc();
     o.stats.upstream_cx_active.inc();
     o.onConnection(1);
@@ -89,7 +99,7 @@ class UpstreamConnection {
       o.stats.upstream_cx_connect_timeout.inc();
       this.socket.destroy(new Error('connect timeout'));
     }, o.connectTimeoutMs);
-    this.socket.once('connect', () => {
+    this.socket.once(readyEvent, () => {
       clearTimeout(this.connectTimer);
       this.connected = true;
       this.lastRead = this.lastWrite = Date.now();

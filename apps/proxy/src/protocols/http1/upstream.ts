@@ -1,8 +1,10 @@
 // HTTP/1.1 upstream codec: a keep-alive http.Agent per host, bounded by the cluster's max_connections,
 // counting connections into the cluster's stats and enforcing connect_timeout.
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
+import type { UpstreamTlsModel } from '../../model/upstream-tls.js';
 import type { ClusterStats } from '../../upstream/cluster.js';
+import { connectUpstream } from '../../upstream/transport.js';
 import {
   type ConnectionPool,
   cleanHeaders,
@@ -20,6 +22,19 @@ export interface PoolOptions {
   idleTimeoutMs: number;
   stats: ClusterStats;
   onConnection(delta: 1 | -1): void;
+  /** TLS origination (the cluster's transport socket); undefined = plaintext. */
+  tls?: UpstreamTlsModel | undefined;
+  /** Auto SNI: this pool's SNI (pools are per host and SNI then). */
+  servername?: string | undefined;
+}
+
+/** Marks a socket whose transport (TCP, or TLS handshake too) is up; see `isReady`. */
+const READY = Symbol('strait.upstreamReady');
+type MaybeReady = net.Socket & { [READY]?: boolean };
+
+/** True once the socket can carry a request: connected, and for TLS, handshake done. */
+export function isReady(s: net.Socket): boolean {
+  return (s as MaybeReady)[READY] === true;
 }
 
 export class Http1Pool implements ConnectionPool {
@@ -35,10 +50,15 @@ export class Http1Pool implements ConnectionPool {
       timeout: opts.idleTimeoutMs,
     });
     // Count every connection and bound connect time; the agent does its own pooling.
-    (agent as unknown as { createConnection: typeof net.createConnection }).createConnection = ((
-      options: net.NetConnectOpts,
-    ) => {
-      const s = net.createConnection(options);
+    // (The pool is per host, so the agent's per-request options add nothing to opts.)
+    (agent as unknown as { createConnection: () => net.Socket }).createConnection = () => {
+      const { socket: s, readyEvent } = connectUpstream({
+        host: opts.host,
+        port: opts.port,
+        tls: opts.tls,
+        servername: opts.servername,
+        stats: opts.stats,
+      });
       s.setNoDelay(true);
       opts.stats.upstream_cx_total.inc();
       opts.stats.upstream_cx_active.inc();
@@ -47,7 +67,10 @@ export class Http1Pool implements ConnectionPool {
         opts.stats.upstream_cx_connect_timeout.inc();
         s.destroy(Object.assign(new Error('upstream connect timeout'), { code: 'ETIMEDOUT' }));
       }, opts.connectTimeoutMs);
-      s.once('connect', () => clearTimeout(t));
+      s.once(readyEvent, () => {
+        clearTimeout(t);
+        (s as MaybeReady)[READY] = true;
+      });
       s.once('close', () => {
         clearTimeout(t);
         opts.stats.upstream_cx_active.dec();
@@ -55,7 +78,7 @@ export class Http1Pool implements ConnectionPool {
         opts.onConnection(-1);
       });
       return s;
-    }) as typeof net.createConnection;
+    };
     this.agent = agent;
   }
 
@@ -91,14 +114,14 @@ export class Http1Pool implements ConnectionPool {
     };
     const req = http.request(options);
     req.on('socket', (s) => {
-      if (s.connecting) {
-        s.once('connect', () => {
+      if (isReady(s)) {
+        connected = true;
+        ev.onConnected();
+      } else {
+        s.once(this.opts.tls ? 'secureConnect' : 'connect', () => {
           connected = true;
           ev.onConnected();
         });
-      } else {
-        connected = true;
-        ev.onConnected();
       }
     });
     let response: http.IncomingMessage | undefined;

@@ -2,6 +2,7 @@
 // Streams opened before the session connects fail as connect failures (retriable), later ones as resets.
 import http2 from 'node:http2';
 import type { ClusterStats } from '../../upstream/cluster.js';
+import { connectUpstream } from '../../upstream/transport.js';
 import type { PoolOptions } from '../http1/upstream.js';
 import {
   type ConnectionPool,
@@ -31,12 +32,26 @@ export class Http2Pool implements ConnectionPool {
     const c = this.current;
     if (c && !c.session.closed && !c.session.destroyed) return c;
     const stats: ClusterStats = this.opts.stats;
-    const session = http2.connect(
-      `http://${this.opts.host.includes(':') ? `[${this.opts.host}]` : this.opts.host}:${this.opts.port}`,
-      {
-        peerMaxConcurrentStreams: 1000,
-      },
-    );
+    const tls = this.opts.tls;
+    const authority = `${this.opts.host.includes(':') ? `[${this.opts.host}]` : this.opts.host}:${this.opts.port}`;
+    const session = http2.connect(`${tls ? 'https' : 'http'}://${authority}`, {
+      peerMaxConcurrentStreams: 1000,
+      // TLS: our own socket (SNI, verification, client certificate, ssl.* stats); the session starts
+      // once its handshake is done. HTTP/2 over TLS needs ALPN h2 (RFC 9113), whatever the context lists.
+      ...(tls
+        ? {
+            createConnection: () =>
+              connectUpstream({
+                host: this.opts.host,
+                port: this.opts.port,
+                tls,
+                alpn: tls.alpn.includes('h2') ? tls.alpn : ['h2', ...tls.alpn],
+                servername: this.opts.servername,
+                stats: this.opts.stats,
+              }).socket,
+          }
+        : {}),
+    });
     const st: SessionState = { session, connected: false, streams: 0 };
     stats.upstream_cx_total.inc();
     stats.upstream_cx_active.inc();
