@@ -93,12 +93,13 @@ export class HealthChecker {
       {
         host: h.address,
         port: h.port,
+        // One connection per check either way: node uses `createConnection` only without an agent
+        // (with `agent: false` it would build a plain agent and ignore it).
         ...(tls
           ? { createConnection: () => connectUpstream({ host: h.address, port: h.port, tls, stats }).socket }
-          : {}),
+          : { agent: false }),
         path: this.cfg.path,
         method: 'GET',
-        agent: false,
         timeout: this.cfg.timeoutMs,
         headers: {
           host: this.cfg.host || h.hostname || `${h.address}:${h.port}`,
