@@ -15,7 +15,6 @@ import { createHttpServer } from './http/server.js';
 import { type Logger, silentLogger } from './log.js';
 import { Metrics } from './metrics.js';
 import { buildPushContext, type PushContext } from './model/push-context.js';
-import { type TlsWarning, tlsWarnings } from './networking/cluster-tls.js';
 import { notApplied } from './networking/not-applied.js';
 import { ConfigSource, type ConfigState } from './sources/config.js';
 import { KubernetesConfigSource } from './sources/kubernetes.js';
@@ -91,7 +90,6 @@ export class Pilot {
   readonly ads: AdsServer;
   private readonly generators = new Generators();
   private readonly log: Logger;
-  private loggedWarnings = new Set<string>();
   private readonly debouncer: Debouncer;
   private configState: ConfigState = {
     generation: 0,
@@ -332,23 +330,6 @@ export class Pilot {
       rejected: parts.flatMap((p) => p.rejected),
       stale: parts.flatMap((p) => p.stale),
     };
-    this.logConfigWarnings();
-  }
-
-  /** Accepted config the pilot cannot honour, for /debug/configz and the log. */
-  private configWarnings(): TlsWarning[] {
-    return tlsWarnings(this.configState.objects, (o) => this.configState.files.get(o) ?? '');
-  }
-
-  /** Logs each config warning once (a new or changed object logs again). */
-  private logConfigWarnings(): void {
-    const now = new Set<string>();
-    for (const w of this.configWarnings()) {
-      const key = `${w.file}|${w.object}|${w.field}`;
-      now.add(key);
-      if (!this.loggedWarnings.has(key)) this.log.warn('config not fully honoured', { ...w });
-    }
-    this.loggedWarnings = now;
   }
 
   private serviceEntryHosts(): string[] {
@@ -501,8 +482,6 @@ export class Pilot {
         spec: o.spec,
       })),
       rejected: this.configState.rejected,
-      // Accepted config the pilot cannot fully honour (e.g. DestinationRule tls ISTIO_MUTUAL).
-      warnings: this.configWarnings(),
       stale: this.configState.stale,
       notApplied: notApplied(this.ctx),
     };

@@ -3,7 +3,7 @@
 // SDS (its agent reads them); Strait has no SDS, so the UpstreamTlsContext names the files directly and
 // the proxy reads them when it applies the cluster. Pure.
 import { isIP } from 'node:net';
-import type { ClientTLSSettings, ConfigObject } from '@strait/config';
+import type { ClientTLSSettings, TrafficPolicy } from '@strait/config';
 import { envoy, pack, UpstreamTlsContextCodec } from '@strait/xds';
 
 export const TLS_TRANSPORT_SOCKET = 'envoy.transport_sockets.tls';
@@ -42,8 +42,8 @@ export function sanMatcher(san: string): SanMatcher {
 
 /**
  * The upstream TLS of a cluster, or undefined for plaintext: no settings, DISABLE, and ISTIO_MUTUAL
- * (mesh mTLS needs a CA and SDS that Strait does not have; validation warned and `tlsWarnings` reports
- * it on /debug/configz).
+ * (mesh mTLS needs a CA and SDS that Strait does not have; validation warned, and the pilot's
+ * notApplied report lists it for the log and /debug/configz).
  */
 export function upstreamTls(tls: ClientTLSSettings | undefined, http2: boolean): UpstreamTls | undefined {
   if (!tls || (tls.mode !== 'SIMPLE' && tls.mode !== 'MUTUAL')) return undefined;
@@ -78,53 +78,17 @@ export function upstreamTls(tls: ClientTLSSettings | undefined, http2: boolean):
   };
 }
 
-export interface TlsWarning {
-  readonly file: string;
-  readonly object: string;
-  readonly field: string;
-  readonly code: 'PILOT_WARN_TLS_UNSUPPORTED';
-  readonly reason: string;
-}
+/** Why an ISTIO_MUTUAL setting is not applied (for the pilot's notApplied report). */
+export const ISTIO_MUTUAL_NOT_APPLIED =
+  'tls.mode ISTIO_MUTUAL needs a mesh CA and SDS, which Strait does not have: the cluster is sent plaintext';
 
-/**
- * Every DestinationRule tls setting the pilot cannot honour, with its field path: today ISTIO_MUTUAL at
- * any level (top, port-level, subset, subset port-level), whose clusters stay plaintext.
- */
-export function tlsWarnings(
-  objects: readonly ConfigObject[],
-  fileOf: (o: ConfigObject) => string = () => '',
-): TlsWarning[] {
-  const out: TlsWarning[] = [];
-  for (const o of objects) {
-    if (o.kind !== 'DestinationRule') continue;
-    const object = `DestinationRule/${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
-    const policies = [
-      { path: 'spec.trafficPolicy', policy: o.spec.trafficPolicy },
-      ...(o.spec.subsets ?? []).map((s, i) => ({
-        path: `spec.subsets[${i}].trafficPolicy`,
-        policy: s.trafficPolicy,
-      })),
-    ];
-    for (const { path, policy } of policies) {
-      const levels = [
-        { path, tls: policy?.tls },
-        ...(policy?.portLevelSettings ?? []).map((p, i) => ({
-          path: `${path}.portLevelSettings[${i}]`,
-          tls: p.tls,
-        })),
-      ];
-      for (const l of levels) {
-        if (l.tls?.mode !== 'ISTIO_MUTUAL') continue;
-        out.push({
-          file: fileOf(o),
-          object,
-          field: `${l.path}.tls.mode`,
-          code: 'PILOT_WARN_TLS_UNSUPPORTED',
-          reason:
-            'ISTIO_MUTUAL needs a mesh CA and SDS, which Strait does not have: the cluster is sent plaintext',
-        });
-      }
-    }
-  }
+/** Field paths of every ISTIO_MUTUAL `tls` in a traffic policy and its port-level settings. */
+export function istioMutualPaths(policy: TrafficPolicy | undefined, path: string): string[] {
+  if (!policy) return [];
+  const out: string[] = [];
+  if (policy.tls?.mode === 'ISTIO_MUTUAL') out.push(`${path}.tls.mode`);
+  policy.portLevelSettings?.forEach((p, i) => {
+    if (p.tls?.mode === 'ISTIO_MUTUAL') out.push(`${path}.portLevelSettings[${i}].tls.mode`);
+  });
   return out;
 }

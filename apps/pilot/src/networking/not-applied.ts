@@ -1,7 +1,9 @@
-// Config the pilot accepted but cannot apply (in the running architecture, or to the services it
-// names), for the log and /debug/configz: silently ignoring it would let a user believe it is in force.
+// Config the pilot accepted but cannot apply (in the running architecture, to the services it names,
+// or at all), for the log and /debug/configz: silently ignoring it would let a user believe it is in
+// force.
 import type { TrafficPolicy } from '@strait/config';
 import type { PushContext } from '../model/push-context.js';
+import { ISTIO_MUTUAL_NOT_APPLIED, istioMutualPaths } from './cluster-tls.js';
 import { unusedL4Routes } from './l4-routes.js';
 
 export interface NotApplied {
@@ -28,7 +30,23 @@ function localityPaths(policy: TrafficPolicy | undefined, path: string): string[
 }
 
 export function notApplied(ctx: PushContext): NotApplied[] {
-  return [...localityNotApplied(ctx), ...unusedL4Routes(ctx)];
+  return [...localityNotApplied(ctx), ...unusedL4Routes(ctx), ...istioMutualNotApplied(ctx)];
+}
+
+/** DestinationRule tls ISTIO_MUTUAL, at any level and in any architecture: sent plaintext. */
+function istioMutualNotApplied(ctx: PushContext): NotApplied[] {
+  const out: NotApplied[] = [];
+  for (const dr of ctx.destinationRules.values()) {
+    const object = `DestinationRule/${dr.metadata.namespace ?? 'default'}/${dr.metadata.name}`;
+    const fields = [
+      ...istioMutualPaths(dr.spec.trafficPolicy, 'spec.trafficPolicy'),
+      ...(dr.spec.subsets ?? []).flatMap((s, i) =>
+        istioMutualPaths(s.trafficPolicy, `spec.subsets[${i}].trafficPolicy`),
+      ),
+    ];
+    for (const field of fields) out.push({ object, field, reason: ISTIO_MUTUAL_NOT_APPLIED });
+  }
+  return out;
 }
 
 function localityNotApplied(ctx: PushContext): NotApplied[] {

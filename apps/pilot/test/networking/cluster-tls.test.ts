@@ -2,7 +2,9 @@
 // test/golden/sidecar-upstream-tls.*, and proxies originating TLS from them in apps/proxy's tests.
 import { parseYaml, validate } from '@strait/config';
 import { describe, expect, it } from 'vitest';
-import { sanMatcher, tlsWarnings, upstreamTls } from '../../src/networking/cluster-tls.js';
+import { buildPushContext } from '../../src/model/push-context.js';
+import { ISTIO_MUTUAL_NOT_APPLIED, sanMatcher, upstreamTls } from '../../src/networking/cluster-tls.js';
+import { notApplied } from '../../src/networking/not-applied.js';
 
 describe('upstreamTls', () => {
   it('is plaintext for no settings, DISABLE and ISTIO_MUTUAL', () => {
@@ -46,8 +48,8 @@ describe('sanMatcher', () => {
   });
 });
 
-describe('tlsWarnings', () => {
-  it('names every ISTIO_MUTUAL setting with its field path and file', () => {
+describe('ISTIO_MUTUAL reporting', () => {
+  it('validation warns and notApplied names every ISTIO_MUTUAL setting, in any architecture', () => {
     const text = `
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
@@ -70,20 +72,16 @@ spec:
       'CFG_WARN_UNSUPPORTED_VALUE spec.subsets[0].trafficPolicy.tls.mode',
       'CFG_WARN_UNSUPPORTED_VALUE spec.trafficPolicy.portLevelSettings[0].tls.mode',
     ]);
-    const w = tlsWarnings([r.object], () => 'r.yaml');
-    expect(w.map((x) => [x.file, x.object, x.field, x.code])).toEqual([
-      [
-        'r.yaml',
-        'DestinationRule/ns/r',
-        'spec.trafficPolicy.portLevelSettings[0].tls.mode',
-        'PILOT_WARN_TLS_UNSUPPORTED',
-      ],
-      [
-        'r.yaml',
-        'DestinationRule/ns/r',
-        'spec.subsets[0].trafficPolicy.tls.mode',
-        'PILOT_WARN_TLS_UNSUPPORTED',
-      ],
-    ]);
+    for (const architecture of ['three-in-one', 'scale-out', 'colocated'] as const) {
+      const ctx = buildPushContext({ version: 't', architecture, config: [r.object], instances: new Map() });
+      expect(notApplied(ctx).map((n) => [n.object, n.field, n.reason])).toEqual([
+        [
+          'DestinationRule/ns/r',
+          'spec.trafficPolicy.portLevelSettings[0].tls.mode',
+          ISTIO_MUTUAL_NOT_APPLIED,
+        ],
+        ['DestinationRule/ns/r', 'spec.subsets[0].trafficPolicy.tls.mode', ISTIO_MUTUAL_NOT_APPLIED],
+      ]);
+    }
   });
 });
