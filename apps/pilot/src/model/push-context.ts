@@ -107,6 +107,7 @@ export function buildPushContext(input: PushContextInput): PushContext {
         ports,
         resolution,
         origin: `ServiceEntry/${ns}/${obj.metadata.name}`,
+        ...(obj.spec.subjectAltNames?.length ? { subjectAltNames: obj.spec.subjectAltNames } : {}),
       });
       if (obj.spec.workloadSelector) selectors.set(host, obj.spec.workloadSelector.labels);
       const eps: ServiceEndpoint[] = [];

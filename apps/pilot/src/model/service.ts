@@ -21,6 +21,11 @@ export interface Service {
   readonly resolution: 'STATIC' | 'DNS' | 'NONE';
   /** Where the service came from: `ServiceEntry/ns/name` or `registry`. */
   readonly origin: string;
+  /**
+   * A ServiceEntry's `subjectAltNames`: Istio verifies TLS origination to the service against them when
+   * the DestinationRule's `tls` names no SANs of its own.
+   */
+  readonly subjectAltNames?: readonly string[];
 }
 
 export interface Locality {

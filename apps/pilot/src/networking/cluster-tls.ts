@@ -45,7 +45,11 @@ export function sanMatcher(san: string): SanMatcher {
  * (mesh mTLS needs a CA and SDS that Strait does not have; validation warned, and the pilot's
  * notApplied report lists it for the log and /debug/configz).
  */
-export function upstreamTls(tls: ClientTLSSettings | undefined, http2: boolean): UpstreamTls | undefined {
+export function upstreamTls(
+  tls: ClientTLSSettings | undefined,
+  http2: boolean,
+  serviceSans: readonly string[] = [],
+): UpstreamTls | undefined {
   if (!tls || (tls.mode !== 'SIMPLE' && tls.mode !== 'MUTUAL')) return undefined;
   const common: envoy.extensions.transport_sockets.tls.v3.CommonTlsContext.$Properties = {};
   if (tls.mode === 'MUTUAL' && tls.clientCertificate && tls.privateKey) {
@@ -57,7 +61,10 @@ export function upstreamTls(tls: ClientTLSSettings | undefined, http2: boolean):
     ];
   }
   const verify = tls.insecureSkipVerify !== true;
-  const sans = tls.subjectAltNames ?? [];
+  const ownSans = tls.subjectAltNames ?? [];
+  // Istio: a rule without SANs verifies against the ServiceEntry's subjectAltNames (auto SAN
+  // validation is still decided by the rule's own SANs, as Istio decides it before the fallback).
+  const sans = ownSans.length > 0 ? ownSans : serviceSans;
   if (verify) {
     // Istio verifies against the system trust store when no caCertificates are given.
     common.validationContext = {
@@ -74,7 +81,7 @@ export function upstreamTls(tls: ClientTLSSettings | undefined, http2: boolean):
     context,
     transportSocket: { name: TLS_TRANSPORT_SOCKET, typedConfig: pack(UpstreamTlsContextCodec, context) },
     autoSni,
-    autoSanValidation: autoSni && sans.length === 0 && verify,
+    autoSanValidation: autoSni && ownSans.length === 0 && verify,
   };
 }
 

@@ -156,7 +156,7 @@ export function buildOutboundCluster(ctx: PushContext, name: string, forGrpc: bo
   const http2 = port.protocol === 'HTTP2' || port.protocol === 'GRPC';
   // Proxyless gRPC clients get no transport socket: grpc-js-xds does not originate TLS from CDS (a
   // documented gap, like Istio's proxyless TLS which needs its xDS credentials).
-  const tls = forGrpc ? undefined : upstreamTls(policy?.tls, http2);
+  const tls = forGrpc ? undefined : upstreamTls(policy?.tls, http2, service.subjectAltNames);
   if (tls) cluster.transportSocket = tls.transportSocket;
   const http = http2 || port.protocol === 'HTTP';
   // auto_sni / auto_san_validation are HTTP protocol options: they only mean something for HTTP

@@ -30,6 +30,18 @@ describe('upstreamTls', () => {
     });
   });
 
+  it("falls back to the ServiceEntry's subjectAltNames, deciding auto SAN validation first (Istio)", () => {
+    const t = upstreamTls({ mode: 'SIMPLE', caCertificates: '/ca.pem' }, false, ['db.internal']);
+    expect(t?.context.commonTlsContext?.validationContext?.matchTypedSubjectAltNames).toEqual([
+      { sanType: 2, matcher: { exact: 'db.internal' } },
+    ]);
+    expect(t).toMatchObject({ autoSni: true, autoSanValidation: true });
+    const own = upstreamTls({ mode: 'SIMPLE', subjectAltNames: ['a.test'] }, false, ['db.internal']);
+    expect(own?.context.commonTlsContext?.validationContext?.matchTypedSubjectAltNames).toEqual([
+      { sanType: 2, matcher: { exact: 'a.test' } },
+    ]);
+  });
+
   it('drops every validation setting with insecureSkipVerify', () => {
     const t = upstreamTls(
       { mode: 'SIMPLE', insecureSkipVerify: true, caCertificates: '/ca.pem', subjectAltNames: ['x'] },
