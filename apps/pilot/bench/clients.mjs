@@ -4,7 +4,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { envoy } from '@strait/xds';
 
-const { address, proxies, variant } = JSON.parse(process.argv[2]);
+const { address, proxies, variant, groups = 0 } = JSON.parse(process.argv[2]);
 const D = envoy.service.discovery.v3;
 const CDS = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
 const EDS = 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';
@@ -92,6 +92,8 @@ function resourceNames(r) {
   });
 }
 const edsNamesByCds = new Map();
+/** Per proxy, the EDS names it subscribed (shared arrays), to count who should see a change. */
+const subscribedBy = [];
 
 function startProxy(i) {
   let edsArrivalAt = 0;
@@ -108,7 +110,14 @@ function startProxy(i) {
   );
   const node = {
     id: `sidecar~10.99.${(i >> 8) & 255}.${i & 255}~p${i}.bench~bench.svc.cluster.local`,
-    metadata: { fields: { NAMESPACE: { stringValue: 'bench' } } },
+    metadata: {
+      fields: {
+        NAMESPACE: { stringValue: 'bench' },
+        ...(groups > 0
+          ? { LABELS: { structValue: { fields: { group: { stringValue: `g${i % groups}` } } } } }
+          : {}),
+      },
+    },
   };
   const got = new Set();
   let edsNames = [];
@@ -131,6 +140,7 @@ function startProxy(i) {
         edsNames = resourceNames(r).filter((n) => n.startsWith('outbound|'));
         edsNamesByCds.set(key, edsNames);
       }
+      subscribedBy[i] = edsNames;
       ack(r);
       if (sotw) send({ typeUrl: EDS, resourceNames: edsNames });
       else send({ typeUrl: EDS, resourceNamesSubscribe: edsNames });
@@ -170,7 +180,14 @@ process.on('message', (msg) => {
     bytesSinceMark = 0;
     messagesSinceMark = 0;
     watching = true;
-    process.send({ type: 'watching', id: msg.id });
+    const sets = new Map();
+    let expected = 0;
+    for (const names of subscribedBy) {
+      if (!names) continue;
+      if (!sets.has(names)) sets.set(names, names.includes(msg.cluster));
+      if (sets.get(names)) expected++;
+    }
+    process.send({ type: 'watching', id: msg.id, expected });
   } else if (msg.type === 'count') {
     const cpu = process.cpuUsage();
     process.send({

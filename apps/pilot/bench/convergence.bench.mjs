@@ -16,6 +16,10 @@ const changes = env('BENCH_CHANGES', 20);
 const debounceAfterMs = env('BENCH_DEBOUNCE_MS', 100);
 const variants = (process.env.BENCH_VARIANTS ?? 'sotw,delta').split(',');
 const convergeTimeoutS = env('BENCH_CONVERGE_TIMEOUT_S', 300);
+// Sidecar scoping: BENCH_DEPENDENCIES > 0 gives the proxies BENCH_GROUPS workload groups, each with a
+// Sidecar whose egress lists that many services (what a mesh with dependency scoping sends).
+const dependencies = env('BENCH_DEPENDENCIES', 0);
+const groups = env('BENCH_GROUPS', 100);
 const here = (f) => fileURLToPath(new URL(f, import.meta.url));
 
 function rpc(child) {
@@ -45,17 +49,21 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function run(variant) {
   // BENCH_PILOT_NODE_ARGS="--cpu-prof" profiles the pilot process.
   const execArgv = (process.env.BENCH_PILOT_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const pilot = fork(here('./pilot-proc.mjs'), [JSON.stringify({ services, endpoints, debounceAfterMs })], {
-    execArgv,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const pilot = fork(
+    here('./pilot-proc.mjs'),
+    [JSON.stringify({ services, endpoints, debounceAfterMs, dependencies, groups })],
+    {
+      execArgv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   const seedStart = Date.now();
   const [ready] = await once(pilot, 'message');
   console.error(`${variant}: pilot seeded and listening in ${Date.now() - seedStart} ms`);
   const pilotRpc = rpc(pilot);
   const clients = fork(
     here('./clients.mjs'),
-    [JSON.stringify({ address: ready.address, proxies, variant })],
+    [JSON.stringify({ address: ready.address, proxies, variant, groups: dependencies > 0 ? groups : 0 })],
     { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
   );
   await once(clients, 'message');
@@ -83,7 +91,11 @@ async function run(variant) {
   if (!converged) {
     const n = clientsAfter.converged;
     clients.kill('SIGKILL');
-    pilot.kill('SIGKILL');
+    // A graceful stop first, so a --cpu-prof pilot writes its profile; then the hard way.
+    pilot.send({ type: 'stop' });
+    const hard = setTimeout(() => pilot.kill('SIGKILL'), 30_000);
+    await once(pilot, 'exit');
+    clearTimeout(hard);
     return {
       variant,
       convergeMs: Number.NaN,
@@ -95,6 +107,7 @@ async function run(variant) {
       p50: Number.NaN,
       p99: Number.NaN,
       reached: Number.NaN,
+      subscribers: Number.NaN,
       bytesPerChange: Number.NaN,
       messagesPerChange: Number.NaN,
       errors,
@@ -103,12 +116,14 @@ async function run(variant) {
   await sleep(500);
 
   const latencies = [];
+  const subscribers = [];
   const bytes = [];
   const messages = [];
   for (let c = 0; c < changes; c++) {
-    await clientRpc({ type: 'watch' }, 'watching');
     // Add an endpoint on even rounds, remove it on odd ones: every change touches one service.
     const service = Math.floor(c / 2) % services;
+    const cluster = `outbound|8080||svc-${service}.bench.svc.cluster.local`;
+    const { expected } = await clientRpc({ type: 'watch', cluster }, 'watching');
     const change = await pilotRpc(
       { type: 'change', service, address: `10.250.0.${(Math.floor(c / 2) % 250) + 1}` },
       'changed',
@@ -116,11 +131,12 @@ async function run(variant) {
     // Wait until every subscribed proxy has the change (or 10 s pass: a miss shows in "reached").
     const until = Date.now() + 10_000;
     await sleep(debounceAfterMs);
-    while (Date.now() < until && (await clientRpc({ type: 'count' }, 'counted')).arrivals < proxies)
+    while (Date.now() < until && (await clientRpc({ type: 'count' }, 'counted')).arrivals < expected)
       await sleep(20);
     await sleep(100); // stragglers: a second response for the same change would show in responses/change
     const got = await clientRpc({ type: 'collect' }, 'collected');
     for (const a of got.arrivals) latencies.push(a - change.at);
+    subscribers.push(expected);
     bytes.push(got.bytes);
     messages.push(got.messages);
   }
@@ -139,6 +155,7 @@ async function run(variant) {
     p50: pct(latencies, 50),
     p99: pct(latencies, 99),
     reached: latencies.length / changes,
+    subscribers: subscribers.reduce((a, b) => a + b, 0) / changes,
     bytesPerChange: bytes.reduce((a, b) => a + b, 0) / changes,
     messagesPerChange: messages.reduce((a, b) => a + b, 0) / changes,
     errors,
@@ -151,14 +168,14 @@ const rows = [];
 for (const v of variants) rows.push(await run(v));
 const f = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 console.log(
-  `\nstrait-pilot bench: ${proxies} proxies, ${services} services x ${endpoints} endpoints, ${changes} endpoint changes, debounce ${debounceAfterMs} ms, ${cpus().length} CPUs, load average ${loadBefore.toFixed(1)} before / ${loadavg()[0].toFixed(1)} after, node ${process.version}, ${((Date.now() - t0) / 1000).toFixed(0)} s total\n`,
+  `\nstrait-pilot bench: ${proxies} proxies, ${services} services x ${endpoints} endpoints, ${dependencies > 0 ? `Sidecar scope ${dependencies} services per proxy (${groups} groups)` : 'no Sidecar scope (every proxy sees every service)'}, ${changes} endpoint changes, debounce ${debounceAfterMs} ms, ${cpus().length} CPUs, load average ${loadBefore.toFixed(1)} before / ${loadavg()[0].toFixed(1)} after, node ${process.version}, ${((Date.now() - t0) / 1000).toFixed(0)} s total\n`,
 );
 console.log(
-  '| variant | full convergence | pilot CPU (converge) | simulated proxies CPU (converge) | pilot CPU (changes) | pilot peak RSS | change → all proxies p50 | p99 | proxies reached / change | bytes sent / change | responses / change | stream errors |',
+  '| variant | full convergence | pilot CPU (converge) | simulated proxies CPU (converge) | pilot CPU (changes) | pilot peak RSS | change → all proxies p50 | p99 | proxies reached / subscribed, per change | bytes sent / change | responses / change | stream errors |',
 );
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   console.log(
-    `| ${r.variant} | ${Number.isFinite(r.convergeMs) ? `${f(r.convergeMs)} ms` : `not within ${convergeTimeoutS} s (${r.convergedProxies}/${proxies} proxies)`} | ${f(r.convergeCpu, 2)} s | ${f(r.clientCpu, 2)} s | ${f(r.changeCpu, 2)} s | ${f(r.peakRss)} MiB | ${f(r.p50, 1)} ms | ${f(r.p99, 1)} ms | ${f(r.reached)} | ${f(r.bytesPerChange)} | ${f(r.messagesPerChange)} | ${r.errors} |`,
+    `| ${r.variant} | ${Number.isFinite(r.convergeMs) ? `${f(r.convergeMs)} ms` : `not within ${convergeTimeoutS} s (${r.convergedProxies}/${proxies} proxies)`} | ${f(r.convergeCpu, 2)} s | ${f(r.clientCpu, 2)} s | ${f(r.changeCpu, 2)} s | ${f(r.peakRss)} MiB | ${f(r.p50, 1)} ms | ${f(r.p99, 1)} ms | ${f(r.reached)} / ${f(r.subscribers)} | ${f(r.bytesPerChange)} | ${f(r.messagesPerChange)} | ${r.errors} |`,
   );
 }

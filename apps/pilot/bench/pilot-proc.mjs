@@ -4,7 +4,7 @@
 import { InProcessRegistry, MemoryStore } from '@strait/registry';
 import { Pilot } from '../dist/index.js';
 
-const { services, endpoints, debounceAfterMs } = JSON.parse(process.argv[2]);
+const { services, endpoints, debounceAfterMs, dependencies = 0, groups = 0 } = JSON.parse(process.argv[2]);
 const host = (i) => `svc-${i}.bench.svc.cluster.local`;
 const registry = new InProcessRegistry(new MemoryStore(), { defaultTtlMs: 600_000, sessionTtlMs: 600_000 });
 const config = [];
@@ -28,6 +28,23 @@ for (let i = 0; i < services; i++) {
       port: 8080,
       protocol: 'http',
       labels: { app: `svc-${i}` },
+    });
+  }
+}
+// Group g depends on `dependencies` consecutive services starting at g * stride (wrapping), so groups
+// overlap a little, as real call graphs do.
+if (dependencies > 0) {
+  const stride = Math.max(1, Math.floor(services / groups));
+  for (let g = 0; g < groups; g++) {
+    const hosts = Array.from(
+      { length: dependencies },
+      (_, k) => `bench/${host((g * stride + k) % services)}`,
+    );
+    config.push({
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'Sidecar',
+      metadata: { name: `group-${g}`, namespace: 'bench' },
+      spec: { workloadSelector: { labels: { group: `g${g}` } }, egress: [{ hosts }] },
     });
   }
 }

@@ -207,7 +207,7 @@ export class Connection {
    * full-state type): those whose content changed since we last sent them. Delta compares just the
    * affected names with what the client holds. Either way O(affected), not O(subscribed).
    */
-  private pushEndpoints(subscribed: Iterable<string>, req: PushRequest): boolean {
+  private pushEndpoints(subscribed: ReadonlySet<string>, req: PushRequest): boolean {
     const affected = this.deps.generators.affectedClusters(subscribed, req.edsHosts);
     if (affected.length === 0) return false;
     const current = this.snapshot(EDS);

@@ -15,7 +15,16 @@ describe('Generators.affectedClusters', () => {
       names.slice(0, 2),
     );
     const many = new Set(['b.ns.svc.cluster.local', ...Array.from({ length: 10 }, (_, i) => `h${i}`)]);
-    expect(g.affectedClusters(names, many)).toEqual([names[3]]);
-    expect(g.affectedClusters(names, new Set(['c']))).toEqual([]);
+    expect(g.affectedClusters(new Set(names), many)).toEqual([names[3]]);
+    expect(g.affectedClusters(new Set(names), new Set(['c']))).toEqual([]);
+  });
+
+  it('answers again for the same subscription set and push, and anew for the next push', () => {
+    const g = new Generators();
+    const subscribed = new Set(names);
+    const first = new Set(['a.ns.svc.cluster.local']);
+    expect(g.affectedClusters(subscribed, first)).toEqual(names.slice(0, 2));
+    expect(g.affectedClusters(subscribed, first)).toEqual(names.slice(0, 2));
+    expect(g.affectedClusters(subscribed, new Set(['b.ns.svc.cluster.local']))).toEqual([names[3]]);
   });
 });

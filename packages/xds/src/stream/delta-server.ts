@@ -99,9 +99,12 @@ export class DeltaServerState {
     return this.subscription.view().names;
   }
 
-  /** The explicitly subscribed names, unsorted and not copied (hot paths; subscribedNames() sorts a copy). */
-  subscribedNamesUnsorted(): Iterable<string> {
-    return this.subscription.names();
+  /**
+   * The explicitly subscribed names, unsorted and not copied (hot paths; subscribedNames() sorts a
+   * copy): the same set object while unchanged, shared by streams with equal subscriptions.
+   */
+  subscribedNamesUnsorted(): ReadonlySet<string> {
+    return this.subscription.nameSet();
   }
 
   /** Whether `name` is explicitly subscribed. */

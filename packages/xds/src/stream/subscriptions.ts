@@ -143,6 +143,14 @@ export class Subscription {
     return this.explicit.set.values();
   }
 
+  /**
+   * The explicit names as a set: never copied, the same object while the subscription is unchanged,
+   * and shared by streams with equal subscriptions, so callers may memoize work per set.
+   */
+  nameSet(): ReadonlySet<string> {
+    return this.explicit.set;
+  }
+
   view(): SubscriptionView {
     return { wildcard: this.wildcardOn, names: [...this.explicit.set].sort() };
   }
