@@ -16,7 +16,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { type ProxyInfo, proxyFromNode } from '../model/proxy.js';
 import type { PushContext } from '../model/push-context.js';
-import type { ResponseEncoder } from './encoder.js';
+import type { EncodedResponse, ResponseEncoder } from './encoder.js';
 import type { Generators } from './generators.js';
 import type { PushRequest } from './push-request.js';
 import { EDS, isServedType, PUSH_ORDER, shortType, type TypeUrl } from './type-urls.js';
@@ -30,7 +30,7 @@ export interface Transport {
   /** Who the peer authenticated as on the TLS listener (certificate SAN/subject, or a token digest). */
   readonly identity?: string;
   /** Writes one encoded response; `done` runs once it has been handed to the socket. */
-  write(bytes: Uint8Array, done: () => void): void;
+  write(response: EncodedResponse, done: () => void): void;
   /** Ends the stream with a gRPC status code and message. */
   close(code: number, message: string): void;
 }
@@ -307,7 +307,7 @@ export class Connection {
     how: { partial?: boolean; changed?: readonly string[] } = {},
   ): boolean {
     const started = this.deps.now();
-    let bytes: Uint8Array;
+    let bytes: EncodedResponse;
     if (this.stream instanceof SotwServerConnection) {
       const resp = this.stream.respond(type, snapshot);
       if (!resp) return false;
@@ -322,7 +322,7 @@ export class Connection {
     }
     const t = shortType(type);
     this.deps.metrics.inc('pilot_xds_pushes', { type: t });
-    this.deps.metrics.observe('pilot_xds_config_size_bytes', bytes.length, { type: t });
+    this.deps.metrics.observe('pilot_xds_config_size_bytes', bytes.byteLength, { type: t });
     this.deps.metrics.observe('pilot_xds_push_time', (this.deps.now() - started) / 1000, { type: t });
     this.sentAt.set(type, new Date());
     this.write(bytes);
@@ -345,7 +345,7 @@ export class Connection {
     for (const name of this.edsOverlay.keys()) if (!state?.isSubscribed(name)) this.edsOverlay.delete(name);
   }
 
-  private write(bytes: Uint8Array): void {
+  private write(bytes: EncodedResponse): void {
     if (this.pendingWrites >= this.deps.sendQueueLimit) {
       this.deps.metrics.inc('pilot_xds_write_timeout');
       const err = new PilotError(
@@ -362,12 +362,12 @@ export class Connection {
     }
     this.pendingWrites++;
     const budget = this.deps.sendBudget;
-    budget.pendingBytes += bytes.length;
+    budget.pendingBytes += bytes.byteLength;
     this.deps.metrics.inc('pilot_xds_send_queue_depth', undefined, 1);
     this.deps.metrics.set('pilot_xds_send_buffer_bytes', budget.pendingBytes);
     this.transport.write(bytes, () => {
       this.pendingWrites--;
-      budget.pendingBytes -= bytes.length;
+      budget.pendingBytes -= bytes.byteLength;
       this.deps.metrics.inc('pilot_xds_send_queue_depth', undefined, -1);
       this.deps.metrics.set('pilot_xds_send_buffer_bytes', budget.pendingBytes);
       if (this.pendingWrites === 0) this.settleDrain();

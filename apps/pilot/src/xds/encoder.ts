@@ -74,7 +74,7 @@ export class ResponseEncoder {
     return this.counters;
   }
 
-  sotw(resp: SotwResponse): Uint8Array {
+  sotw(resp: SotwResponse): EncodedResponse {
     const body = this.cachedSection(`s|${resp.typeUrl}|${resp.versionInfo}`, () =>
       section(resp.selected.map((r) => this.any(r))),
     );
@@ -83,10 +83,10 @@ export class ResponseEncoder {
       typeUrl: resp.typeUrl,
       nonce: resp.nonce,
     }).finish();
-    return concat(body, tail);
+    return encoded(body, tail);
   }
 
-  delta(resp: DeltaResponse): Uint8Array {
+  delta(resp: DeltaResponse): EncodedResponse {
     const body =
       resp.selected.length === 0
         ? new Uint8Array(0)
@@ -99,7 +99,7 @@ export class ResponseEncoder {
       removedResources: resp.removedResources,
       nonce: resp.nonce,
     }).finish();
-    return concat(body, tail);
+    return encoded(body, tail);
   }
 
   private any(r: VersionedResource): Uint8Array {
@@ -145,9 +145,26 @@ export class ResponseEncoder {
   }
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = Buffer.allocUnsafe(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
+/**
+ * One response as the concatenation of its parts (the shared resource section, then this stream's
+ * tail): the parts are copied once, into the gRPC frame, rather than joined first.
+ */
+export interface EncodedResponse {
+  readonly parts: readonly Uint8Array[];
+  readonly byteLength: number;
+}
+
+function encoded(...parts: Uint8Array[]): EncodedResponse {
+  return { parts, byteLength: parts.reduce((n, p) => n + p.length, 0) };
+}
+
+/** The parts joined (tests, and transports that need one buffer). */
+export function joined(r: EncodedResponse): Uint8Array {
+  const out = Buffer.allocUnsafe(r.byteLength);
+  let at = 0;
+  for (const p of r.parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }

@@ -58,12 +58,22 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
+const poolKey = (list: readonly string[]): string =>
+  `${list.length}|${list[0]}|${list[list.length >> 1]}|${list[list.length - 1]}`;
+
+/** The live pooled NameSet whose list equals `list` exactly, if any. */
+function findPooled(list: readonly string[]): NameSet | undefined {
+  if (list.length < 64) return undefined;
+  const found = pool.get(poolKey(list))?.deref();
+  return found && sameList(found.list, list) ? found : undefined;
+}
+
 /** The pooled NameSet equal to `list` (distinct names, in order), creating it when new. */
 function pooled(list: string[]): NameSet {
   if (list.length < 64) return { set: new Set(list), list };
-  const key = `${list.length}|${list[0]}|${list[list.length >> 1]}|${list[list.length - 1]}`;
-  const found = pool.get(key)?.deref();
-  if (found && sameList(found.list, list)) {
+  const key = poolKey(list);
+  const found = findPooled(list);
+  if (found) {
     poolCounters.hits++;
     return found;
   }
@@ -164,6 +174,14 @@ export class Subscription {
     if (list.length > 0 && this.explicitSeen && !this.wildcardOn && sameList(this.explicit.list, list)) {
       this.seenRequest = true;
       return change([], [], false, false);
+    }
+    // A list another stream already sent (pooled lists hold distinct, checked names and no "*").
+    const shared = findPooled(list);
+    if (shared) {
+      poolCounters.hits++;
+      this.explicitSeen = true;
+      this.seenRequest = true;
+      return this.commit(shared, false);
     }
     const next: string[] = [];
     const seen = new Set<string>();
