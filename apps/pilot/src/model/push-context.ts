@@ -64,6 +64,22 @@ export function endpointFromInstance(i: Instance): ServiceEndpoint {
   };
 }
 
+// Registry instance lists are shared between contexts while unchanged (the registry source hands out
+// the same array), so their conversion is memoized per array and selector: an endpoint change to one
+// of 10,000 services converts one list, not 100,000 instances.
+const converted = new WeakMap<readonly Instance[], { selector: unknown; eps: ServiceEndpoint[] }>();
+
+function registryEndpoints(
+  list: readonly Instance[],
+  selector: Readonly<Record<string, string>> | undefined,
+): ServiceEndpoint[] {
+  const hit = converted.get(list);
+  if (hit && hit.selector === selector) return hit.eps;
+  const eps = list.filter((i) => labelsMatch(selector, i.labels)).map(endpointFromInstance);
+  converted.set(list, { selector, eps });
+  return eps;
+}
+
 export interface PushContextInput {
   readonly version: string;
   readonly architecture: Architecture;
@@ -135,8 +151,7 @@ export function buildPushContext(input: PushContextInput): PushContext {
   // Registry instances: endpoints of a ServiceEntry host, or services of their own.
   for (const [host, list] of [...input.instances].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     if (list.length === 0 && !services.has(host)) continue;
-    const selector = selectors.get(host);
-    const eps = list.filter((i) => labelsMatch(selector, i.labels)).map(endpointFromInstance);
+    const eps = registryEndpoints(list, selectors.get(host));
     const existing = services.get(host);
     if (existing) {
       endpoints.set(host, [...(endpoints.get(host) ?? []), ...eps]);

@@ -9,7 +9,7 @@ import {
   RouteConfigurationCodec,
 } from '@strait/xds';
 import { digestOf, type ResourceSnapshot, type VersionedResource } from '@strait/xds/stream';
-import type { ProxyInfo } from '../model/proxy.js';
+import { type ProxyInfo, proxyClassKey } from '../model/proxy.js';
 import type { PushContext } from '../model/push-context.js';
 import {
   clusterHost,
@@ -149,7 +149,9 @@ export class Generators {
       views = new Map();
       this.edsViews.set(ctx, views);
     }
-    const key = configClassKey(ctx, proxy);
+    // Assignments depend on the proxy's scope and locality, never on the services it serves: the
+    // class key without the inbound part (which would index every endpoint IP of each new context).
+    const key = proxyClassKey(proxy);
     let view = views.get(key);
     if (!view) {
       view = new EdsView((name) => this.assignment(ctx, proxy, name));

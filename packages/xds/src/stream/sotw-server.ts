@@ -215,6 +215,10 @@ export class SotwServerState {
     const out: VersionedResource[] = [];
     if (this.subscription.wildcard) {
       for (const resource of snapshot.values()) out.push(resource);
+    } else if (snapshot instanceof Map && snapshot.size < this.subscription.size) {
+      // A partial snapshot (an endpoint push of a few assignments to a 10,000-name subscription):
+      // walk the smaller side. Only a plain Map is known to enumerate every resource it would answer.
+      for (const resource of snapshot.values()) if (this.subscription.has(resource.name)) out.push(resource);
     } else {
       for (const name of this.subscription.names()) {
         const resource = snapshot.get(name);
