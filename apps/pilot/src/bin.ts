@@ -55,6 +55,8 @@ async function main(): Promise<number> {
     debounceMaxMs: o.debounceMaxMs,
     pushConcurrency: o.pushConcurrency,
     sendQueueLimit: o.sendQueueLimit,
+    sendBudgetBytes: o.sendBudgetBytes,
+    encodeCacheBytes: o.encodeCacheBytes,
     ...(o.xdsUnixSocket ? { xdsUnixSocket: o.xdsUnixSocket } : {}),
     log,
   });

@@ -31,6 +31,10 @@ export interface PilotOptions {
   readonly xdsUnixSocket: string | undefined;
   /** Most queued responses per connection before a client is deemed stuck and disconnected. */
   readonly sendQueueLimit: number;
+  /** Unflushed response bytes, summed over connections, above which no further push starts. */
+  readonly sendBudgetBytes: number;
+  /** Bound on the encoded resource sections shared between streams. */
+  readonly encodeCacheBytes: number;
   readonly logLevel: LogLevel;
 }
 
@@ -105,6 +109,16 @@ export const FLAGS: readonly FlagSpec[] = [
     name: 'send-queue-limit',
     kind: 'int',
     help: 'most queued responses per connection before disconnecting it. Default 64',
+  },
+  {
+    name: 'send-budget-mib',
+    kind: 'int',
+    help: 'unflushed response MiB (all connections) above which pushes wait. Default 64',
+  },
+  {
+    name: 'encode-cache-mib',
+    kind: 'int',
+    help: 'MiB of encoded resources shared between proxies with equal config. Default 256',
   },
   { name: 'log-level', kind: 'enum', values: ['debug', 'info', 'warn', 'error'], help: 'Default info' },
   { name: 'help', kind: 'bool', help: 'print this help' },
@@ -302,6 +316,8 @@ export function parseArgs(
       pushConcurrency: int('push-concurrency', 100, 1),
       xdsUnixSocket,
       sendQueueLimit: int('send-queue-limit', 64, 1),
+      sendBudgetBytes: int('send-budget-mib', 64, 1) * 1024 * 1024,
+      encodeCacheBytes: int('encode-cache-mib', 256, 0) * 1024 * 1024,
       logLevel: enumFlag<LogLevel>('log-level', 'info'),
     },
   };

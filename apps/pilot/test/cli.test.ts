@@ -83,6 +83,8 @@ describe('parseArgs', () => {
     [['--config-dir', '/c', '--xds-address', 'localhost'], 'PILOT_ERR_INVALID_ADDRESS', /HOST:PORT/],
     [['--config-dir', '/c', '--xds-address', 'h:70000'], 'PILOT_ERR_INVALID_ADDRESS', /0\.\.65535/],
     [[...base, '--push-concurrency', '0'], 'PILOT_ERR_INVALID_FLAG', />= 1/],
+    [[...base, '--send-budget-mib', '0'], 'PILOT_ERR_INVALID_FLAG', />= 1/],
+    [[...base, '--encode-cache-mib', '-1'], 'PILOT_ERR_INVALID_FLAG', />= 0/],
     [['--xds-address', ':1'], 'PILOT_ERR_INVALID_FLAG', /--config-dir/],
     [
       [...base, '--debounce-after', '2s', '--debounce-max', '1s'],
