@@ -21,6 +21,7 @@ import {
   INT32_MAX,
   isAuthorityHeader,
   isDns1123Label,
+  isDns1123Subdomain,
 } from './values.js';
 
 const headerOperations = (): Schema => s.obj({ set: stringMap(), add: stringMap(), remove: s.arr(s.str()) });
@@ -58,10 +59,7 @@ const httpRoute = (): Schema =>
       redirectCode: s.int(),
     }),
     directResponse: s.obj({ status: req(s.int()), body: s.obj({ string: s.str(), bytes: s.str() }) }),
-    delegate: unsupported(
-      s.obj({ name: s.str(), namespace: s.str() }),
-      'VirtualService delegation is not implemented',
-    ),
+    delegate: s.obj({ name: s.str(), namespace: s.str() }),
     rewrite: s.obj({
       uri: s.str(),
       authority: s.str(),
@@ -193,8 +191,30 @@ export function validateVirtualService(spec: Obj, issues: Issues): void {
   const gateways = arr(spec['gateways']).filter((g): g is string => typeof g === 'string');
   const forMesh = gateways.length === 0 || gateways.includes('mesh');
   const hosts = spec['hosts'];
-  if (hosts === undefined || hosts === null || (Array.isArray(hosts) && hosts.length === 0))
-    issues.error('CFG_ERR_MISSING_FIELD', 'spec.hosts', 'a VirtualService needs at least one host');
+  // Istio: a VirtualService without hosts is a delegate. It is never applied by itself, only through
+  // a root VirtualService's `http[].delegate`, so it names no gateways and carries only HTTP routes.
+  const isDelegate = hosts === undefined || hosts === null || (Array.isArray(hosts) && hosts.length === 0);
+  if (isDelegate) {
+    if (gateways.length > 0)
+      issues.error(
+        'CFG_ERR_INVALID_VALUE',
+        'spec.gateways',
+        'a delegate VirtualService (no hosts) cannot name gateways; the root VirtualService does',
+      );
+    for (const k of ['tls', 'tcp'])
+      if (arr(spec[k]).length > 0)
+        issues.error(
+          'CFG_ERR_INVALID_VALUE',
+          `spec.${k}`,
+          `a delegate VirtualService (no hosts) can only have http routes, not ${k}; give it hosts to make it a VirtualService of its own`,
+        );
+    if (arr(spec['http']).length === 0)
+      issues.error(
+        'CFG_ERR_MISSING_FIELD',
+        'spec',
+        'a VirtualService needs at least one host, or, as a delegate (no hosts), at least one http route',
+      );
+  }
   arr(hosts).forEach((h, i) => {
     // Istio: "*" would capture every host for every sidecar, so it is only allowed on gateways.
     checkHost(issues, at('spec.hosts', i), h, { wildcard: 'prefix', bareWildcard: !forMesh, allowIp: true });
@@ -204,14 +224,14 @@ export function validateVirtualService(spec: Obj, issues: Issues): void {
   const http = arr(spec['http']);
   const tls = arr(spec['tls']);
   const tcp = arr(spec['tcp']);
-  if (http.length + tls.length + tcp.length === 0)
+  if (!isDelegate && http.length + tls.length + tcp.length === 0)
     issues.error(
       'CFG_ERR_MISSING_FIELD',
       'spec',
       'a VirtualService needs at least one http, tls or tcp route',
     );
   http.forEach((r, i) => {
-    if (isObj(r)) validateHttpRoute(r, at('spec.http', i), issues);
+    if (isObj(r)) validateHttpRoute(r, at('spec.http', i), issues, isDelegate);
   });
   tls.forEach((r, i) => {
     if (!isObj(r)) return;
@@ -334,8 +354,9 @@ function validateRouteDestinations(v: unknown, p: string, issues: Issues): void 
   checkWeights(issues, p, list);
 }
 
-function validateHttpRoute(r: Obj, p: string, issues: Issues): void {
+function validateHttpRoute(r: Obj, p: string, issues: Issues, inDelegate: boolean): void {
   const has = (k: string) => r[k] !== undefined && r[k] !== null;
+  if (has('delegate')) validateDelegateRef(r, p, issues, inDelegate);
   const actions = ['route', 'redirect', 'directResponse', 'delegate'].filter(has);
   if (actions.length === 0)
     issues.error(
@@ -432,6 +453,54 @@ function validateHttpRoute(r: Obj, p: string, issues: Issues): void {
   });
   validateCors(r['corsPolicy'], at(p, 'corsPolicy'), issues);
   validateHeaders(r['headers'], at(p, 'headers'), issues);
+}
+
+/**
+ * A root route's `delegate`: Istio's rules. Only a VirtualService with hosts may delegate (one level,
+ * so no chains or cycles), the delegate is named, and the root's matches cannot use regexes: merging
+ * decides whether a delegate's match narrows the root's by comparing exact and prefix values only.
+ */
+function validateDelegateRef(r: Obj, p: string, issues: Issues, inDelegate: boolean): void {
+  const dp = at(p, 'delegate');
+  if (inDelegate)
+    issues.error(
+      'CFG_ERR_INVALID_VALUE',
+      dp,
+      'a delegate VirtualService (no hosts) cannot delegate further; only a root VirtualService can',
+    );
+  const d = r['delegate'];
+  if (!isObj(d)) return;
+  if (typeof d['name'] !== 'string' || d['name'] === '')
+    issues.error('CFG_ERR_MISSING_FIELD', at(dp, 'name'), 'the delegate VirtualService name is required');
+  else if (!isDns1123Subdomain(d['name']))
+    issues.error(
+      'CFG_ERR_INVALID_NAME',
+      at(dp, 'name'),
+      `${JSON.stringify(d['name'])} is not a valid VirtualService name (DNS-1123 subdomain)`,
+    );
+  const ns = d['namespace'];
+  if (ns !== undefined && (typeof ns !== 'string' || !isDns1123Label(ns)))
+    issues.error(
+      'CFG_ERR_INVALID_NAME',
+      at(dp, 'namespace'),
+      `${JSON.stringify(ns)} is not a DNS-1123 label`,
+    );
+  arr(r['match']).forEach((m, i) => {
+    if (!isObj(m)) return;
+    const mp = at(at(p, 'match'), i);
+    const regexAt: string[] = [];
+    for (const k of ['uri', 'scheme', 'method', 'authority'])
+      if (isObj(m[k]) && m[k]['regex'] !== undefined) regexAt.push(at(mp, k));
+    for (const k of ['headers', 'withoutHeaders', 'queryParams'])
+      for (const [name, v] of entries(m[k]))
+        if (isObj(v) && v['regex'] !== undefined) regexAt.push(at(at(mp, k), name));
+    for (const where of regexAt)
+      issues.error(
+        'CFG_ERR_INVALID_VALUE',
+        where,
+        'a route that delegates cannot match with a regex (Istio: delegate matches are merged by exact and prefix only)',
+      );
+  });
 }
 
 /** Conditions HTTP, TLS and TCP matches share. */
