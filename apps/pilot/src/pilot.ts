@@ -106,6 +106,8 @@ export class Pilot {
   private ctx: PushContext;
   /** Last logged notApplied list (JSON), so each change is logged once. */
   private notAppliedText = '[]';
+  /** Delegation problems already logged (JSON of each), so a standing problem is logged once. */
+  private delegationReported = new Set<string>();
   private pushCount = 0;
   /** Colocated: the one proxy this pilot serves (the first to connect). */
   private pinnedProxy: string | undefined;
@@ -222,13 +224,34 @@ export class Pilot {
   }
 
   private buildContext(): PushContext {
-    return buildPushContext({
+    const ctx = buildPushContext({
       version: `${this.configState.generation}.${this.pushCount}`,
       architecture: this.architecture,
       registryName: this.opts.registryName ?? 'default',
       config: this.configState.objects,
       instances: this.registrySource?.instances() ?? new Map(),
     });
+    this.reportDelegation(ctx);
+    return ctx;
+  }
+
+  /**
+   * Broken delegation (a missing or hidden delegate, conflicting matches) drops routes; say so once per
+   * problem, not on every push (contexts are rebuilt for endpoint changes too). /debug/configz lists
+   * the standing set.
+   */
+  private reportDelegation(ctx: PushContext): void {
+    const now = new Set(ctx.delegationProblems.map((p) => JSON.stringify(p)));
+    for (const p of ctx.delegationProblems) {
+      if (this.delegationReported.has(JSON.stringify(p))) continue;
+      this.log.warn('VirtualService delegation problem', {
+        root: p.root,
+        route: p.route,
+        delegate: p.delegate,
+        reason: p.reason,
+      });
+    }
+    this.delegationReported = now;
   }
 
   private push(req: PushRequest, debounceMs: number): void {
@@ -484,6 +507,8 @@ export class Pilot {
       rejected: this.configState.rejected,
       stale: this.configState.stale,
       notApplied: notApplied(this.ctx),
+      // Accepted objects that still cannot apply in full: delegating routes dropped at merge time.
+      delegation: this.ctx.delegationProblems,
     };
   }
 }

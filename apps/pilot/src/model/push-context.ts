@@ -3,6 +3,7 @@
 // (PushContext, ProxyInfo) and every resource type of one push agrees with the others.
 import type { ConfigObject, DestinationRule, RpcRoute, Sidecar, VirtualService } from '@strait/config';
 import type { Instance } from '@strait/registry';
+import { type DelegationProblem, mergeDelegates } from './delegation.js';
 import {
   labelsMatch,
   portProtocol,
@@ -21,8 +22,13 @@ export interface PushContext {
   readonly registryName: string;
   readonly services: ReadonlyMap<string, Service>;
   readonly endpoints: ReadonlyMap<string, readonly ServiceEndpoint[]>;
-  /** In config order (oldest first), as Istio merges them. */
+  /**
+   * In config order (oldest first), as Istio merges them; delegation already merged (roots carry
+   * their delegates' routes, delegates themselves are not listed).
+   */
   readonly virtualServices: readonly VirtualService[];
+  /** Delegating routes (or delegate routes) that could not be applied, for logs and /debug/configz. */
+  readonly delegationProblems: readonly DelegationProblem[];
   /** By fully qualified host. */
   readonly destinationRules: ReadonlyMap<string, DestinationRule>;
   readonly sidecars: readonly Sidecar[];
@@ -196,13 +202,16 @@ export function buildPushContext(input: PushContextInput): PushContext {
     }
   }
 
+  // Delegation is resolved once here, so every builder sees plain VirtualServices.
+  const delegation = mergeDelegates(virtualServices, (host, ns) => resolveHost(host, ns, services));
   return {
     version: input.version,
     architecture: input.architecture,
     registryName: input.registryName ?? 'default',
     services,
     endpoints,
-    virtualServices,
+    virtualServices: delegation.virtualServices,
+    delegationProblems: delegation.problems,
     destinationRules,
     sidecars,
     rpcRoutes,
