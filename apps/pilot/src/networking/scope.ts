@@ -30,15 +30,60 @@ export function egressAdmits(entry: string, service: Service, proxyNamespace: st
   return hostMatches(host, service.hostname);
 }
 
+// Per context: every service sorted by host, and each class's visible services (a Sidecar's egress
+// list is resolved once per context and class, not once per resource type and proxy).
+const sortedAll = new WeakMap<PushContext, readonly Service[]>();
+const visible = new WeakMap<PushContext, Map<string, readonly Service[]>>();
+
+function allSorted(ctx: PushContext): readonly Service[] {
+  let all = sortedAll.get(ctx);
+  if (!all) {
+    all = [...ctx.services.values()].sort((a, b) =>
+      a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0,
+    );
+    sortedAll.set(ctx, all);
+  }
+  return all;
+}
+
+/** Services admitted by egress entries: exact hosts by lookup, wildcard ones by a scan. */
+function admitted(ctx: PushContext, entries: readonly string[], proxyNamespace: string): Service[] {
+  const out = new Set<Service>();
+  const wildcards: string[] = [];
+  for (const entry of entries) {
+    const host = entry.slice(entry.indexOf('/') + 1);
+    if (host.includes('*')) {
+      wildcards.push(entry);
+      continue;
+    }
+    const service = ctx.services.get(host);
+    if (service && egressAdmits(entry, service, proxyNamespace)) out.add(service);
+  }
+  if (wildcards.length > 0) {
+    for (const service of allSorted(ctx)) {
+      if (!out.has(service) && wildcards.some((e) => egressAdmits(e, service, proxyNamespace)))
+        out.add(service);
+    }
+  }
+  return [...out].sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
+}
+
 /** Services visible to the proxy, sorted by host (stable output for stable versions). */
-export function servicesInScope(ctx: PushContext, proxy: ProxyInfo): Service[] {
-  const sidecar = sidecarFor(ctx, proxy);
-  const entries = sidecar?.spec.egress?.flatMap((e) => e.hosts);
-  const all = [...ctx.services.values()].sort((a, b) =>
-    a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0,
-  );
-  if (!entries || entries.length === 0) return all;
-  return all.filter((s) => entries.some((e) => egressAdmits(e, s, proxy.namespace)));
+export function servicesInScope(ctx: PushContext, proxy: ProxyInfo): readonly Service[] {
+  let byClass = visible.get(ctx);
+  if (!byClass) {
+    byClass = new Map();
+    visible.set(ctx, byClass);
+  }
+  const key = proxyClassKey(proxy);
+  let list = byClass.get(key);
+  if (!list) {
+    const entries = sidecarFor(ctx, proxy)?.spec.egress?.flatMap((e) => e.hosts);
+    list = !entries || entries.length === 0 ? allSorted(ctx) : admitted(ctx, entries, proxy.namespace);
+    if (byClass.size >= 10_000) byClass.clear();
+    byClass.set(key, list);
+  }
+  return list;
 }
 
 // Per context, the hosts each (namespace, labels) sees: computed once, then a set lookup.
