@@ -20,6 +20,7 @@ const convergeTimeoutS = env('BENCH_CONVERGE_TIMEOUT_S', 300);
 // Sidecar whose egress lists that many services (what a mesh with dependency scoping sends).
 const dependencies = env('BENCH_DEPENDENCIES', 0);
 const groups = env('BENCH_GROUPS', 100);
+const shared = Math.min(dependencies, env('BENCH_SHARED_DEPENDENCIES', 10));
 const here = (f) => fileURLToPath(new URL(f, import.meta.url));
 
 function rpc(child) {
@@ -51,7 +52,7 @@ async function run(variant) {
   const execArgv = (process.env.BENCH_PILOT_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const pilot = fork(
     here('./pilot-proc.mjs'),
-    [JSON.stringify({ services, endpoints, debounceAfterMs, dependencies, groups })],
+    [JSON.stringify({ services, endpoints, debounceAfterMs, dependencies, groups, shared })],
     {
       execArgv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -171,7 +172,7 @@ const f = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 // (walk each response's top level, ACK), so pilot CPU over theirs is a ratio the machine's noise
 // mostly cancels out of.
 console.log(
-  `\nstrait-pilot bench: ${proxies} proxies, ${services} services x ${endpoints} endpoints, ${dependencies > 0 ? `Sidecar scope ${dependencies} services per proxy (${groups} groups)` : 'no Sidecar scope (every proxy sees every service)'}, ${changes} endpoint changes, debounce ${debounceAfterMs} ms, ${cpus().length} CPUs, load average ${loadBefore.toFixed(1)} before / ${loadavg()[0].toFixed(1)} after, node ${process.version}, ${((Date.now() - t0) / 1000).toFixed(0)} s total\n`,
+  `\nstrait-pilot bench: ${proxies} proxies, ${services} services x ${endpoints} endpoints, ${dependencies > 0 ? `Sidecar scope ${dependencies} services per proxy (${groups} groups, ${shared} services shared by all)` : 'no Sidecar scope (every proxy sees every service)'}, ${changes} endpoint changes, debounce ${debounceAfterMs} ms, ${cpus().length} CPUs, load average ${loadBefore.toFixed(1)} before / ${loadavg()[0].toFixed(1)} after, node ${process.version}, ${((Date.now() - t0) / 1000).toFixed(0)} s total\n`,
 );
 console.log(
   '| variant | full convergence | pilot CPU (converge) | simulated proxies CPU (converge) | pilot ÷ proxies CPU | pilot CPU (changes) | pilot peak RSS | change → all proxies p50 | p99 | proxies reached / subscribed, per change | bytes sent / change | responses / change | stream errors |',

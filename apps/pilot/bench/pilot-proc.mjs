@@ -4,7 +4,14 @@
 import { InProcessRegistry, MemoryStore } from '@strait/registry';
 import { Pilot } from '../dist/index.js';
 
-const { services, endpoints, debounceAfterMs, dependencies = 0, groups = 0 } = JSON.parse(process.argv[2]);
+const {
+  services,
+  endpoints,
+  debounceAfterMs,
+  dependencies = 0,
+  groups = 0,
+  shared = 0,
+} = JSON.parse(process.argv[2]);
 const host = (i) => `svc-${i}.bench.svc.cluster.local`;
 const registry = new InProcessRegistry(new MemoryStore(), { defaultTtlMs: 600_000, sessionTtlMs: 600_000 });
 const config = [];
@@ -36,10 +43,11 @@ for (let i = 0; i < services; i++) {
 if (dependencies > 0) {
   const stride = Math.max(1, Math.floor(services / groups));
   for (let g = 0; g < groups; g++) {
-    const hosts = Array.from(
-      { length: dependencies },
-      (_, k) => `bench/${host((g * stride + k) % services)}`,
-    );
+    // The first `shared` services are everyone's dependencies (think auth, config); the endpoint
+    // changes of the bench touch those, so they reach the whole fleet.
+    const own = Array.from({ length: dependencies - shared }, (_, k) => (g * stride + k) % services);
+    const ids = new Set([...Array.from({ length: shared }, (_, k) => k), ...own]);
+    const hosts = [...ids].map((i) => `bench/${host(i)}`);
     config.push({
       apiVersion: 'networking.istio.io/v1',
       kind: 'Sidecar',
