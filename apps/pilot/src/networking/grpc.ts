@@ -47,7 +47,11 @@ export function buildGrpcRoute(
       {
         name,
         domains: [name, t.service.hostname],
-        routes: buildRoutesFor(ctx, t.service, t.port, { forGrpc: true, proxyLabels: proxy.labels }),
+        routes: buildRoutesFor(ctx, t.service, t.port, {
+          forGrpc: true,
+          proxyLabels: proxy.labels,
+          proxyNamespace: proxy.namespace,
+        }),
       },
     ],
   };

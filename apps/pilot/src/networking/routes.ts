@@ -29,6 +29,8 @@ export interface RouteOptions {
   readonly forGrpc: boolean;
   /** Labels of the proxy the routes are for: match entries with other `sourceLabels` are dropped. */
   readonly proxyLabels?: Readonly<Record<string, string>>;
+  /** Namespace of the proxy: match entries with another `sourceNamespace` are dropped. */
+  readonly proxyNamespace?: string;
 }
 
 function vsNamespace(vs: VirtualService): string {
@@ -386,12 +388,17 @@ export function buildRoutesFor(
   const routes: Route[] = [];
   for (const vs of virtualServicesFor(ctx, service.hostname)) {
     (vs.spec.http ?? []).forEach((r, i) => {
-      // Istio: match entries for other ports, or for other source workloads (sourceLabels, decided
-      // here per proxy), do not apply; a route left with none of its entries is dropped.
+      // Istio: match entries for other ports, other source workloads (sourceLabels, sourceNamespace,
+      // decided here per proxy) or only other gateways (a sidecar is the `mesh` gateway) do not
+      // apply; a route left with none of its entries is dropped.
       const ms = r.match ?? [];
       const applies = (m: HTTPMatchRequest) =>
         (m.port === undefined || m.port === port.number) &&
-        (!m.sourceLabels || labelsMatch(m.sourceLabels, opts.proxyLabels ?? {}));
+        (!m.sourceLabels || labelsMatch(m.sourceLabels, opts.proxyLabels ?? {})) &&
+        (!m.sourceNamespace ||
+          opts.proxyNamespace === undefined ||
+          m.sourceNamespace === opts.proxyNamespace) &&
+        (!m.gateways || m.gateways.length === 0 || m.gateways.includes('mesh'));
       if (ms.length > 0 && !ms.some(applies)) return;
       const filtered = ms.length === 0 ? r : { ...r, match: ms.filter(applies) };
       routes.push(...translateHttpRoute(ctx, vs, filtered, i, port.number, opts));

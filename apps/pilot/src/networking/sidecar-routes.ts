@@ -26,7 +26,11 @@ export function buildSidecarRoute(
     virtualHosts.push({
       name: `${service.hostname}:${port.number}`,
       domains,
-      routes: buildRoutesFor(ctx, service, port, { forGrpc: false, proxyLabels: proxy.labels }),
+      routes: buildRoutesFor(ctx, service, port, {
+        forGrpc: false,
+        proxyLabels: proxy.labels,
+        proxyNamespace: proxy.namespace,
+      }),
     });
   }
   virtualHosts.push({
