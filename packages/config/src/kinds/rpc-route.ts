@@ -42,7 +42,7 @@ export interface RpcRouteRule {
   name?: string;
   /** OR of entries; entries AND their conditions. Empty or absent matches every call. */
   match?: RpcMatch[];
-  /** Weighted destinations; weights must add up to 100 when there is more than one. */
+  /** Weighted destinations; weights are relative (Istio's rule: >= 0, a total above 0 when several). */
   route: RpcRouteDestination[];
   /** Per-call timeout, e.g. "500ms". */
   timeout?: Duration;
@@ -94,7 +94,7 @@ export interface RpcAttachmentMatch {
 
 export interface RpcRouteDestination {
   destination: RpcDestination;
-  /** 0..100 */
+  /** Relative share of calls, >= 0. */
   weight?: number;
 }
 

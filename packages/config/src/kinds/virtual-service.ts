@@ -71,13 +71,17 @@ export interface Destination {
 
 export interface HTTPRouteDestination {
   destination: Destination;
-  /** 0..100; when there is more than one destination the weights must add up to 100. */
+  /**
+   * Relative share of traffic, >= 0: a destination gets weight / (sum of the rule's weights). With
+   * several destinations the sum must be above 0; a single destination gets all traffic.
+   */
   weight?: number;
   headers?: Headers;
 }
 
 export interface RouteDestination {
   destination: Destination;
+  /** Relative share of traffic, as in HTTPRouteDestination. */
   weight?: number;
 }
 

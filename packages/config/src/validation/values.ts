@@ -390,20 +390,41 @@ export function checkExportTo(issues: Issues, path: string, v: unknown): void {
 
 // --- weights ---------------------------------------------------------------------------------------
 
-/** Istio: each weight 0..100; with more than one destination the weights must add up to exactly 100. */
+/**
+ * Route destination weights, as Istio validates them since 1.15 (istio/istio#39544): weights are
+ * relative, so each is a non-negative int32 and, with more than one destination, their total must be
+ * above 0 (a split with no traffic anywhere). A single destination takes all traffic whatever its
+ * weight. The total is also bounded by int32: Istio adds the weights up as an int32, and Envoy's
+ * weighted_clusters refuses totals beyond uint32, so a larger total would overflow on one side or be
+ * NACKed on the other.
+ */
 export function checkWeights(issues: Issues, path: string, destinations: unknown): void {
   if (!Array.isArray(destinations)) return;
   let total = 0;
+  let allValid = true;
   destinations.forEach((d, i) => {
     if (!isObj(d)) return;
     const w = num(d['weight']);
-    if (w === undefined) return;
+    if (w === undefined) return; // omitted is 0, as in Istio's proto3 field
     const p = at(at(path, i), 'weight');
-    if (w < 0 || w > 100) issues.error('CFG_ERR_INVALID_WEIGHT', p, `weight ${w} is outside 0..100`);
-    total += w;
+    if (w < 0) {
+      issues.error('CFG_ERR_INVALID_WEIGHT', p, `weight ${w} is negative; weights must be >= 0`);
+      allValid = false;
+    } else if (w > INT32_MAX) {
+      issues.error('CFG_ERR_INVALID_WEIGHT', p, `weight ${w} is above the int32 limit of ${INT32_MAX}`);
+      allValid = false;
+    } else total += w;
   });
-  if (destinations.length > 1 && total !== 100)
-    issues.error('CFG_ERR_WEIGHT_SUM', path, `weights add up to ${total}, must be 100`);
+  // Only judge the total of weights that are valid one by one, so one typo is reported once.
+  if (!allValid || destinations.length < 2) return;
+  if (total === 0)
+    issues.error(
+      'CFG_ERR_WEIGHT_SUM',
+      path,
+      `weights add up to 0 across ${destinations.length} destinations; at least one must be above 0`,
+    );
+  else if (total > INT32_MAX)
+    issues.error('CFG_ERR_WEIGHT_SUM', path, `weights add up to ${total}, above the limit of ${INT32_MAX}`);
 }
 
 /** Names that must be unique within a list (subset names, port numbers...). */

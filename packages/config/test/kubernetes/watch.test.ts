@@ -160,16 +160,17 @@ describe('watchKubernetesConfig', () => {
       expect(vs.metadata).not.toHaveProperty('managedFields');
       expect(vs.metadata).not.toHaveProperty('resourceVersion');
 
-      // The apiserver accepts weights adding up to 60; Strait's validation (as istiod's) does not.
+      // The apiserver accepts two destinations that both weigh 0; Strait's validation (as istiod's)
+      // does not: the split would send traffic nowhere.
       await custom.replaceNamespacedCustomObject({
         ...ISTIO,
         namespace: NS,
         plural: 'virtualservices',
         name: 'reviews',
         body: {
-          ...virtualService([30, 30]),
+          ...virtualService([0, 0]),
           metadata: {
-            ...virtualService([30, 30]).metadata,
+            ...virtualService([0, 0]).metadata,
             resourceVersion: (
               (await custom.getNamespacedCustomObject({
                 ...ISTIO,
@@ -194,13 +195,16 @@ describe('watchKubernetesConfig', () => {
       const kept = store.get('VirtualService', NS, 'reviews') as VirtualService;
       expect(kept.spec.http?.[0]?.route?.map((r) => r.weight)).toEqual([80, 20]);
 
-      // Fixing it is an update; the rejection clears.
+      // Fixing it is an update; the rejection clears. Weights are relative, so 30/30 is valid.
       await custom.patchNamespacedCustomObject({
         ...ISTIO,
         namespace: NS,
         plural: 'virtualservices',
         name: 'reviews',
-        body: [{ op: 'replace', path: '/spec/http/0/route/1/weight', value: 70 }],
+        body: [
+          { op: 'replace', path: '/spec/http/0/route/0/weight', value: 30 },
+          { op: 'replace', path: '/spec/http/0/route/1/weight', value: 30 },
+        ],
       });
       await nextUpdate(updates, (u) =>
         u.changes.some((c) => c.type === 'updated' && c.kind === 'VirtualService'),
@@ -209,7 +213,7 @@ describe('watchKubernetesConfig', () => {
         (store.get('VirtualService', NS, 'reviews') as VirtualService).spec.http?.[0]?.route?.map(
           (r) => r.weight,
         ),
-      ).toEqual([30, 70]);
+      ).toEqual([30, 30]);
       expect(store.rejected()).toEqual([]);
 
       // An object invalid from the start never enters the store.

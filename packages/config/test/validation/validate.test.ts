@@ -22,7 +22,7 @@ describe('validate', () => {
         {
           route: [
             { destination: { host: 'reviews', subset: 'v1' }, weight: 60 },
-            { destination: { host: 'reviews', subset: 'v2' }, weight: 30 },
+            { destination: { host: 'reviews', subset: 'v2' }, weight: -30 },
           ],
           timeout: '1x',
           retries: { attempts: 1, perTryTimeout: '0.1ms' },
@@ -33,9 +33,9 @@ describe('validate', () => {
     expect(result.ok).toBe(false);
     expect(result.errors).toEqual([
       expect.objectContaining({
-        code: 'CFG_ERR_WEIGHT_SUM',
-        path: 'spec.http[0].route',
-        message: 'weights add up to 90, must be 100',
+        code: 'CFG_ERR_INVALID_WEIGHT',
+        path: 'spec.http[0].route[1].weight',
+        message: 'weight -30 is negative; weights must be >= 0',
       }),
       expect.objectContaining({ code: 'CFG_ERR_INVALID_DURATION', path: 'spec.http[0].timeout' }),
       expect.objectContaining({

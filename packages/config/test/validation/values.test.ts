@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { Issues } from '../../src/validation/issues.js';
 import {
+  checkWeights,
   cidrProblem,
   durationToProto,
   headerNameProblem,
@@ -89,5 +91,46 @@ describe('cidrProblem', () => {
   });
   it.each(['10.0.0.0/33', 'fd00::/129', '300.0.0.1', 'example.com', '10.0.0.0/x'])('%s is invalid', (c) => {
     expect(cidrProblem(c)).toBeTypeOf('string');
+  });
+});
+
+describe('checkWeights (Istio 1.15+: relative weights)', () => {
+  const check = (...weights: (number | undefined)[]) => {
+    const issues = new Issues();
+    checkWeights(
+      issues,
+      'spec.http[0].route',
+      weights.map((weight) => ({ destination: { host: 'reviews' }, weight })),
+    );
+    return issues.errors.map((e) => `${e.code} ${e.path}: ${e.message}`);
+  };
+
+  it.each([[[30, 30]], [[1, 0, 3]], [[100]], [[0]], [[undefined]], [[250, 750]], [[2_147_483_646, 1]]])(
+    'accepts %j',
+    (weights) => {
+      expect(check(...weights)).toEqual([]);
+    },
+  );
+
+  it('refuses a negative weight, naming the destination, and does not also judge the total', () => {
+    expect(check(10, -5)).toEqual([
+      'CFG_ERR_INVALID_WEIGHT spec.http[0].route[1].weight: weight -5 is negative; weights must be >= 0',
+    ]);
+  });
+
+  it('refuses several destinations whose weights add up to 0 (omitted counts as 0)', () => {
+    const zero =
+      'CFG_ERR_WEIGHT_SUM spec.http[0].route: weights add up to 0 across 2 destinations; at least one must be above 0';
+    expect(check(0, 0)).toEqual([zero]);
+    expect(check(undefined, undefined)).toEqual([zero]);
+  });
+
+  it('bounds each weight and the total by int32, as Istio sums them', () => {
+    expect(check(2_147_483_648)).toEqual([
+      'CFG_ERR_INVALID_WEIGHT spec.http[0].route[0].weight: weight 2147483648 is above the int32 limit of 2147483647',
+    ]);
+    expect(check(2_000_000_000, 2_000_000_000)).toEqual([
+      'CFG_ERR_WEIGHT_SUM spec.http[0].route: weights add up to 4000000000, above the limit of 2147483647',
+    ]);
   });
 });

@@ -34,7 +34,7 @@ export interface RetrySpec {
 export interface RouteSpec {
   name?: string;
   match?: PathMatchSpec & { headers?: HeaderMatchSpec[]; caseSensitive?: boolean };
-  /** One destination, or several with weights (Istio sends weights that add up to 100). */
+  /** One destination, or several with relative weights (Envoy sums them: above 0, at most 2^32-1). */
   cluster?: string;
   weightedClusters?: WeightedDestination[];
   /** Request timeout in ms; 0 disables it (Istio's default for HTTP routes). */
@@ -105,6 +105,12 @@ function routeAction(spec: RouteSpec, path: string): RouteAction {
       return { name: w.cluster, weight: { value: w.weight } };
     });
     if (total === 0) throw new XdsInvalidArgumentError(`${path}.weightedClusters`, 'weights add up to 0');
+    // Envoy refuses a weighted_clusters sum beyond uint32 (it is the random draw's range).
+    if (total > 0xffffffff)
+      throw new XdsInvalidArgumentError(
+        `${path}.weightedClusters`,
+        `weights add up to ${total}, above 4294967295`,
+      );
     action.weightedClusters = { clusters };
   } else {
     throw new XdsInvalidArgumentError(path, 'needs cluster or weightedClusters');

@@ -55,6 +55,28 @@ describe('builders validate their input', () => {
     invalid(() => buildRoute({ cluster: 'a', weightedClusters: [{ cluster: 'b', weight: 1 }] }));
   });
 
+  it('takes relative weights of any total within uint32, and refuses a larger one', () => {
+    const even = buildRoute({
+      weightedClusters: [
+        { cluster: 'a', weight: 30 },
+        { cluster: 'b', weight: 30 },
+      ],
+    });
+    expect(even.route?.weightedClusters?.clusters?.map((c) => c.weight?.value)).toEqual([30, 30]);
+    // Envoy sums the weights itself; total_weight is deprecated and never set.
+    expect(even.route?.weightedClusters?.totalWeight).toBeUndefined();
+    const err = invalid(() =>
+      buildRoute({
+        weightedClusters: [
+          { cluster: 'a', weight: 0xffffffff },
+          { cluster: 'b', weight: 1 },
+        ],
+      }),
+    );
+    expect(err.path).toBe('route.weightedClusters');
+    expect(err.message).toContain('4294967296');
+  });
+
   it('refuses duplicate domains across virtual hosts', () => {
     const err = invalid(() =>
       buildRouteConfiguration({
