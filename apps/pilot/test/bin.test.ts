@@ -29,7 +29,7 @@ spec:
   hosts: [web.example.com]
   http:
     - route:
-        - { destination: { host: web.example.com }, weight: 150 }
+        - { destination: { host: web.example.com }, weight: -150 }
 `;
 
 describe.skipIf(!existsSync(bin))('strait-pilot bin', () => {
@@ -100,7 +100,7 @@ describe.skipIf(!existsSync(bin))('strait-pilot bin', () => {
       object: 'VirtualService/default/broken',
     });
     expect(body.rejected[0]!.field).toMatch(/spec\.http\[0\]\.route\[0\]\.weight/);
-    expect(body.rejected[0]!.reason).toMatch(/150/);
+    expect(body.rejected[0]!.reason).toMatch(/-150 is negative/);
   });
 
   it('serves /debug/syncz and /debug/adsz', async () => {

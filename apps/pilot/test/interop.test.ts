@@ -157,6 +157,22 @@ describe('interop with @grpc/grpc-js-xds', () => {
     await eventually(async () => (await tally(client, 20)).get('a-v1') === 20, 15_000);
   });
 
+  it('splits 30/30 evenly: Istio weights are relative, not percentages', async () => {
+    writeFileSync(join(dir, 'route.yaml'), routeYaml(30, 30));
+    await eventually(async () => {
+      const seen = await tally(client, 40);
+      return (seen.get('a-v1') ?? 0) > 8 && (seen.get('b-v2') ?? 0) > 8;
+    }, 15_000);
+    expect(pilot.metrics.get('pilot_total_rejected_configs')).toBe(0);
+    const counts = await tally(client, 400);
+    const v1 = (counts.get('a-v1') ?? 0) / 400;
+    // 400 draws of a fair coin: 0.38..0.62 is more than 4.5 standard deviations either side.
+    expect(v1).toBeGreaterThan(0.38);
+    expect(v1).toBeLessThan(0.62);
+    writeFileSync(join(dir, 'route.yaml'), routeYaml(100, 0));
+    await eventually(async () => (await tally(client, 20)).get('a-v1') === 20, 15_000);
+  });
+
   it('sends calls to an endpoint once it registers and stops after it deregisters', async () => {
     const reg = await registry.register({
       service: HOST,
@@ -174,7 +190,8 @@ describe('interop with @grpc/grpc-js-xds', () => {
   });
 
   it('keeps the last good config when a bad VirtualService lands, and reports it', async () => {
-    writeFileSync(join(dir, 'route.yaml'), routeYaml(150, 0));
+    // Still invalid under Istio 1.15+'s relative weights: a negative weight.
+    writeFileSync(join(dir, 'route.yaml'), routeYaml(-10, 0));
     await eventually(() => pilot.metrics.get('pilot_total_rejected_configs') > 0, 15_000);
     const counts = await tally(client, 20);
     expect(counts.get('a-v1')).toBe(20);
@@ -185,7 +202,8 @@ describe('interop with @grpc/grpc-js-xds', () => {
     ).configz();
     expect(configz.rejected[0]).toMatchObject({ object: 'VirtualService/test/echo' });
     expect(configz.rejected[0]!.file).toMatch(/route\.yaml$/);
-    expect(configz.rejected[0]!.field).toMatch(/weight/);
+    expect(configz.rejected[0]!.field).toBe('spec.http[2].route[0].weight');
+    expect(configz.rejected[0]!.reason).toMatch(/-10 is negative/);
   });
 
   it('shows the proxyless client on /debug/syncz with every type acknowledged', async () => {

@@ -10,6 +10,7 @@ import { packDubboProxy } from './any.js';
 import { durationMs } from './duration.js';
 import { clusterName } from './names.js';
 import { destinationCluster } from './routes.js';
+import { weightedClusters } from './weights.js';
 
 type D = typeof envoy.extensions.filters.network.dubbo_proxy.v3;
 export type DubboRouteConfiguration =
@@ -55,20 +56,19 @@ function translateMatch(m: RpcMatch): envoy.extensions.filters.network.dubbo_pro
 }
 
 function translateRule(ctx: PushContext, proxy: ProxyInfo, rule: RpcRouteRule, port: number): DubboRoute[] {
-  const dests = rule.route
-    .map((d) => ({
+  const dests = weightedClusters(
+    rule.route.map((d) => ({
       cluster: destinationCluster(ctx, undefined, d.destination, port, false),
       weight: d.weight,
-    }))
-    .filter((d): d is { cluster: string; weight: number | undefined } => d.cluster !== undefined)
-    .filter((d) => (d.weight ?? 100) > 0);
+    })),
+  );
   if (dests.length === 0) return [];
   const route: envoy.extensions.filters.network.dubbo_proxy.v3.RouteAction.$Properties =
     dests.length === 1
       ? { cluster: dests[0]!.cluster }
       : {
           weightedClusters: {
-            clusters: dests.map((d) => ({ name: d.cluster, weight: { value: d.weight ?? 0 } })),
+            clusters: dests.map((d) => ({ name: d.cluster, weight: { value: d.weight } })),
           },
         };
   // Envoy's dubbo RouteAction has no timeout; strait-proxy reads one from

@@ -12,6 +12,7 @@ import { packTcpProxy } from './any.js';
 import { clusterName } from './names.js';
 import type { NotApplied } from './not-applied.js';
 import { destinationCluster, virtualServicesFor } from './routes.js';
+import { weightedClusters } from './weights.js';
 
 type Filter = envoy.config.listener.v3.Filter.$Properties;
 type FilterChain = envoy.config.listener.v3.FilterChain.$Properties;
@@ -56,12 +57,12 @@ export function routeTcpProxy(
   port: number,
   statPrefix: string,
 ): Filter | undefined {
-  const dests = (route ?? [])
-    .map((d) => ({
+  const dests = weightedClusters(
+    (route ?? []).map((d) => ({
       cluster: destinationCluster(ctx, vs, d.destination, port, false),
-      weight: route!.length === 1 ? 100 : (d.weight ?? 0),
-    }))
-    .filter((d): d is { cluster: string; weight: number } => d.cluster !== undefined && d.weight > 0);
+      weight: d.weight,
+    })),
+  );
   if (dests.length === 0) return undefined;
   if (dests.length === 1)
     return tcpProxyFilter({ statPrefix: dests[0]!.cluster, cluster: dests[0]!.cluster });

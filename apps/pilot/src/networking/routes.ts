@@ -16,6 +16,7 @@ import { buildOutboundCluster, effectivePolicy } from './clusters.js';
 import { CORS_FILTER_NAME, translateCorsPolicy } from './cors.js';
 import { duration, fractionalPercent } from './duration.js';
 import { clusterName, parseClusterName } from './names.js';
+import { weightedClusters } from './weights.js';
 
 export type Route = envoy.config.route.v3.Route.$Properties;
 export type RouteMatch = envoy.config.route.v3.RouteMatch.$Properties;
@@ -285,13 +286,12 @@ export function translateHttpRoute(
     rd.responseCode = codes[route.redirect.redirectCode ?? 301] ?? 0;
     base.redirect = rd;
   } else {
-    const dests = (route.route ?? [])
-      .map((d) => ({
+    const weighted = weightedClusters(
+      (route.route ?? []).map((d) => ({
         cluster: destinationCluster(ctx, vs, d.destination, listenerPort, opts.forGrpc),
         weight: d.weight,
-      }))
-      .filter((d): d is { cluster: string; weight: number | undefined } => d.cluster !== undefined);
-    const weighted = dests.filter((d) => (d.weight ?? (dests.length === 1 ? 100 : 0)) > 0);
+      })),
+    );
     if (weighted.length === 0) {
       // Nothing this route names exists: fail the request rather than name a missing cluster.
       base.directResponse = { status: 503 };
@@ -300,7 +300,7 @@ export function translateHttpRoute(
       if (weighted.length === 1) action.cluster = weighted[0]!.cluster;
       else {
         action.weightedClusters = {
-          clusters: weighted.map((d) => ({ name: d.cluster, weight: { value: d.weight ?? 0 } })),
+          clusters: weighted.map((d) => ({ name: d.cluster, weight: { value: d.weight } })),
         };
       }
       const timeout = duration(route.timeout);

@@ -54,7 +54,7 @@ describe('Kubernetes config source', () => {
   });
 
   it('rejects a bad object with its field path and keeps the last good version', async () => {
-    kube.put('virtualservices', vs(150));
+    kube.put('virtualservices', vs(-1));
     const configz = () =>
       (
         pilot as unknown as {

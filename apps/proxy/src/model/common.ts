@@ -24,6 +24,18 @@ export function wrapped<T>(w: { value?: T | null } | null | undefined, fallback?
   return (w.value ?? fallback) as T;
 }
 
+/**
+ * Envoy's rule for weighted_clusters (HTTP, tcp_proxy, dubbo_proxy): the weights are relative and
+ * Envoy draws from their sum, which must be above 0 and at most uint32 max. Returns the sum.
+ */
+export function checkWeightSum(weights: readonly number[], issues: IssueList, path: string): number {
+  const sum = weights.reduce((s, w) => s + w, 0);
+  if (sum === 0) issues.add('PROXY_ERR_INVALID_VALUE', path, 'weights sum to 0');
+  else if (sum > 0xffffffff)
+    issues.add('PROXY_ERR_INVALID_VALUE', path, `weights sum to ${sum}, above 4294967295`);
+  return sum;
+}
+
 const Denominator = envoy.type.v3.FractionalPercent.DenominatorType;
 
 /** FractionalPercent -> a probability 0..1. Unset means `fallback` (Envoy: usually 0 or 1). */

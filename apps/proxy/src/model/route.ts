@@ -10,6 +10,7 @@ import {
 } from '../filters/cors/config.js';
 import { FAULT_FILTER_NAME, type FaultConfig, translateFaultAny } from '../filters/fault/config.js';
 import {
+  checkWeightSum,
   compileRegex,
   durationMs,
   fraction,
@@ -504,7 +505,12 @@ function translateAction(
         responseHeadersToRemove: (c.responseHeadersToRemove ?? []).map((h) => h.toLowerCase()),
       });
     });
-    const sum = wcs.reduce((s, c) => s + c.weight, 0);
+    const sum = checkWeightSum(
+      wcs.map((c) => c.weight),
+      issues,
+      `${path}.weighted_clusters`,
+    );
+    // total_weight is deprecated in Envoy; when a control plane still sends it, it must be the sum.
     const declared = wrapped(wc.totalWeight, 0);
     if (declared && declared !== sum) {
       issues.add(
@@ -513,7 +519,6 @@ function translateAction(
         `weights sum to ${sum}, not ${declared}`,
       );
     }
-    if (sum === 0) issues.add('PROXY_ERR_INVALID_VALUE', `${path}.weighted_clusters`, 'weights sum to 0');
     totalWeight = sum;
   } else if (a.clusterHeader) {
     clusterHeader = a.clusterHeader.toLowerCase();

@@ -42,4 +42,53 @@ describe('RouteConfiguration translation', () => {
     ]);
     expect(t.issues.every((i) => i.resource === 'RouteConfiguration "rc"')).toBe(true);
   });
+
+  const weighted = (weights: number[]) =>
+    translateRouteConfiguration({
+      name: 'rc',
+      virtualHosts: [
+        {
+          name: 'v',
+          domains: ['*'],
+          routes: [
+            {
+              match: { prefix: '/' },
+              route: {
+                weightedClusters: {
+                  clusters: weights.map((w, i) => ({ name: `c${i}`, weight: { value: w } })),
+                },
+              },
+            },
+          ],
+        },
+      ],
+    });
+
+  it('takes relative weights as Envoy does: any total above 0 is the draw range, total_weight unneeded', () => {
+    const t = weighted([30, 30]);
+    expect(t.ok).toBe(true);
+    if (!t.ok) return;
+    const action = t.value.virtualHosts[0]!.routes[0]!.action;
+    expect(action.kind).toBe('forward');
+    if (action.kind !== 'forward') return;
+    expect(action.totalWeight).toBe(60);
+    expect(action.clusters.map((c) => [c.name, c.weight])).toEqual([
+      ['c0', 30],
+      ['c1', 30],
+    ]);
+  });
+
+  it('NACKs weights that sum to 0 or beyond uint32, naming weighted_clusters', () => {
+    for (const weights of [
+      [0, 0],
+      [0xffffffff, 1],
+    ]) {
+      const t = weighted(weights);
+      expect(t.ok).toBe(false);
+      if (t.ok) continue;
+      expect(t.issues.map((i) => [i.code, i.path])).toEqual([
+        ['PROXY_ERR_INVALID_VALUE', 'virtual_hosts[0].routes[0].route.weighted_clusters'],
+      ]);
+    }
+  });
 });

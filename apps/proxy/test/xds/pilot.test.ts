@@ -68,6 +68,21 @@ spec:
 `;
 }
 
+/** Istio 1.15+ weights are relative: 30/30 is an even split (the old rule refused it for not adding to 100). */
+function splitVirtualService(w1: number, w2: number): string {
+  return `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: web, namespace: default }
+spec:
+  hosts: [web.test]
+  http:
+    - route:
+        - { destination: { host: web.test, subset: v1 }, weight: ${w1} }
+        - { destination: { host: web.test, subset: v2 }, weight: ${w2} }
+`;
+}
+
 describe.skipIf(!existsSync(PILOT_BIN) || !existsSync(PROXY_BIN)).each(['sotw', 'delta'] as const)(
   'proxy configured by strait-pilot over ADS (%s)',
   (variant) => {
@@ -154,6 +169,43 @@ describe.skipIf(!existsSync(PILOT_BIN) || !existsSync(PROXY_BIN)).each(['sotw', 
         sameListener.destroy();
         otherListener.destroy();
       }
+    });
+
+    it('splits traffic evenly for weights 30/30, sending Envoy the weights unscaled', async () => {
+      writeFileSync(join(dir, 'vs.yaml'), splitVirtualService(30, 30));
+      const seen = new Set<string>();
+      await eventually(
+        async () => {
+          seen.add((await get(webPort, `web.test:${webPort}`, '/s')).body);
+          return seen;
+        },
+        (x) => x.has('v1 /s') && x.has('v2 /s'),
+        15_000,
+        'both subsets reached',
+      );
+      const counts = { v1: 0, v2: 0 };
+      for (let i = 0; i < 200; i++) {
+        const body = (await get(webPort, `web.test:${webPort}`, '/s')).body;
+        if (body === 'v1 /s') counts.v1++;
+        else if (body === 'v2 /s') counts.v2++;
+      }
+      expect(counts.v1 + counts.v2).toBe(200);
+      // 200 draws of a fair coin: 0.35..0.65 is more than 4 standard deviations either side.
+      expect(counts.v1 / 200).toBeGreaterThan(0.35);
+      expect(counts.v1 / 200).toBeLessThan(0.65);
+      const dump = await adminJson<{ configs: Record<string, unknown>[] }>(proxy.admin, '/config_dump');
+      const routes = dump.configs.find((c) => String(c['@type']).endsWith('RoutesConfigDump'))![
+        'dynamic_route_configs'
+      ] as { route_config: { name: string; virtual_hosts?: { routes?: { route?: unknown }[] }[] } }[];
+      const web = routes.find((r) => r.route_config.name === String(webPort))!.route_config;
+      const action = web.virtual_hosts!.flatMap((v) => v.routes ?? []).find((r) => r.route)!.route as {
+        weighted_clusters: { clusters: { name: string; weight: number }[]; total_weight?: number };
+      };
+      expect(action.weighted_clusters.clusters.map((c) => [c.name, c.weight])).toEqual([
+        [`outbound|${webPort}|v1|web.test`, 30],
+        [`outbound|${webPort}|v2|web.test`, 30],
+      ]);
+      expect(action.weighted_clusters.total_weight).toBeUndefined();
     });
 
     it('reconnects after the pilot restarts and keeps following config', async () => {

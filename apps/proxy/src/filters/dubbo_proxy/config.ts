@@ -8,7 +8,7 @@
 import { envoy } from '@strait/xds';
 import type { IssueList } from '../../errors.js';
 import { structToJson } from '../../model/bootstrap.js';
-import { type StringMatch, translateStringMatcher } from '../../model/common.js';
+import { checkWeightSum, type StringMatch, translateStringMatcher } from '../../model/common.js';
 import { type HeaderMatchModel, translateHeaderMatcher } from '../../model/route.js';
 
 export const DUBBO_PROXY_NAME = 'envoy.filters.network.dubbo_proxy';
@@ -187,8 +187,11 @@ function translateAction(a: RouteAction, out: DubboRouteModel, issues: IssueList
       const weight = Number(c.weight?.value ?? 0);
       if (weight > 0) out.clusters.push({ name: c.name ?? '', weight });
     });
-    if (out.clusters.length === 0)
-      issues.add('PROXY_ERR_INVALID_VALUE', `${path}.weighted_clusters`, 'weights sum to 0');
+    checkWeightSum(
+      out.clusters.map((c) => c.weight),
+      issues,
+      `${path}.weighted_clusters`,
+    );
   } else {
     issues.add('PROXY_ERR_MISSING_FIELD', path, 'one of cluster, weighted_clusters is required');
   }

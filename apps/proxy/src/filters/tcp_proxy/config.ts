@@ -2,7 +2,7 @@
 import type { envoy } from '@strait/xds';
 import { type AccessLogModel, translateAccessLogs } from '../../access-log/config.js';
 import type { IssueList } from '../../errors.js';
-import { durationMs, wrapped } from '../../model/common.js';
+import { checkWeightSum, durationMs, wrapped } from '../../model/common.js';
 
 export const TCP_PROXY_NAME = 'envoy.filters.network.tcp_proxy';
 export const TCP_PROXY_TYPE = 'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
@@ -31,9 +31,11 @@ export function translateTcpProxy(t: TcpProxy, issues: IssueList, path: string):
         );
       clusters.push({ name: c.name ?? '', weight: Number(c.weight ?? 0) });
     });
-    if (clusters.reduce((s, c) => s + c.weight, 0) === 0) {
-      issues.add('PROXY_ERR_INVALID_VALUE', `${path}.weighted_clusters`, 'weights sum to 0');
-    }
+    checkWeightSum(
+      clusters.map((c) => c.weight),
+      issues,
+      `${path}.weighted_clusters`,
+    );
   } else issues.add('PROXY_ERR_MISSING_FIELD', path, 'one of cluster, weighted_clusters is required');
   if (!t.statPrefix) issues.add('PROXY_ERR_MISSING_FIELD', `${path}.stat_prefix`, 'stat_prefix is required');
   return {
