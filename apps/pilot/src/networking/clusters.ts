@@ -13,6 +13,7 @@ import {
   BLACKHOLE_CLUSTER,
   clusterName,
   INBOUND_PASSTHROUGH_CLUSTER,
+  inboundClusterName,
   PASSTHROUGH_CLUSTER,
   parseClusterName,
 } from './names.js';
@@ -118,7 +119,7 @@ export function buildOutboundCluster(ctx: PushContext, name: string, forGrpc: bo
   const service = ctx.services.get(key.host);
   const port = service?.ports.find((p) => p.number === key.port);
   if (!service || !port) return undefined;
-  const labels = subsetLabels(ctx, key.host, key.subset);
+  const labels = subsetLabels(ctx, key.host, key.subset ?? '');
   if (!labels) return undefined;
   const cluster: Cluster = { name, connectTimeout: CONNECT_TIMEOUT };
   if (service.resolution === 'DNS' && !forGrpc) {
@@ -151,7 +152,7 @@ export function buildOutboundCluster(ctx: PushContext, name: string, forGrpc: bo
     cluster.type = C.DiscoveryType.EDS;
     cluster.edsClusterConfig = { edsConfig: ADS_SOURCE, serviceName: name };
   }
-  const policy = effectivePolicy(ctx, key.host, key.port, key.subset);
+  const policy = effectivePolicy(ctx, key.host, key.port, key.subset ?? '');
   applyPolicy(cluster, policy, forGrpc);
   const http2 = port.protocol === 'HTTP2' || port.protocol === 'GRPC';
   // Proxyless gRPC clients get no transport socket: grpc-js-xds does not originate TLS from CDS (a
@@ -182,9 +183,11 @@ export function buildOutboundCluster(ctx: PushContext, name: string, forGrpc: bo
 
 /** Every cluster name a service yields: the default subset and one per DestinationRule subset. */
 export function clusterNamesFor(ctx: PushContext, service: Service, port: ServicePort): string[] {
-  const names = [clusterName('outbound', port.number, '', service.hostname)];
+  const names = [clusterName({ direction: 'outbound', port: port.number, host: service.hostname })];
   for (const s of ctx.destinationRules.get(service.hostname)?.spec.subsets ?? []) {
-    names.push(clusterName('outbound', port.number, s.name, service.hostname));
+    names.push(
+      clusterName({ direction: 'outbound', port: port.number, subset: s.name, host: service.hostname }),
+    );
   }
   return names;
 }
@@ -230,7 +233,7 @@ export function buildSidecarClusters(ctx: PushContext, proxy: ProxyInfo): Cluste
     }
   }
   for (const { targetPort } of inboundServices(ctx, proxy)) {
-    const name = clusterName('inbound', targetPort, '', '');
+    const name = inboundClusterName(targetPort);
     if (!out.some((c) => c.name === name)) out.push(staticCluster(name, '127.0.0.1', targetPort));
   }
   return out;

@@ -98,7 +98,7 @@ export function dubboRouteConfig(
   for (const rule of rr?.spec.routes ?? []) routes.push(...translateRule(ctx, proxy, rule, port.number));
   routes.push({
     match: { method: { name: { safeRegex: { regex: '.*' } } } },
-    route: { cluster: clusterName('outbound', port.number, '', service.hostname) },
+    route: { cluster: clusterName({ direction: 'outbound', port: port.number, host: service.hostname }) },
   });
   return {
     name: `${service.hostname}:${port.number}`,

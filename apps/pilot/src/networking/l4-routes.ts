@@ -78,7 +78,7 @@ function withMatch(match: FilterChainMatch, filters: Filter[]): FilterChain {
 }
 
 function serviceChain(service: Service, port: number, match: FilterChainMatch): FilterChain {
-  const cluster = clusterName('outbound', port, '', service.hostname);
+  const cluster = clusterName({ direction: 'outbound', port, host: service.hostname });
   return withMatch(match, [tcpProxyFilter({ statPrefix: cluster, cluster })]);
 }
 
@@ -182,7 +182,7 @@ export function tlsChains(
   }
   for (const service of services) {
     if (routed.has(service)) continue;
-    const cluster = clusterName('outbound', port, '', service.hostname);
+    const cluster = clusterName({ direction: 'outbound', port, host: service.hostname });
     add([service.hostname], [], tcpProxyFilter({ statPrefix: cluster, cluster }));
   }
   return chains;

@@ -11,9 +11,9 @@ import { inboundServices } from './inbound.js';
 import { tcpChains, tlsChains } from './l4-routes.js';
 import {
   BLACKHOLE_CLUSTER,
-  clusterName,
   INBOUND_CAPTURE_PORT,
   INBOUND_PASSTHROUGH_CLUSTER,
+  inboundClusterName,
   OUTBOUND_CAPTURE_PORT,
   PASSTHROUGH_CLUSTER,
   VIRTUAL_INBOUND,
@@ -149,7 +149,7 @@ function virtualOutbound(ctx: PushContext, proxy: ProxyInfo): Listener {
 function virtualInbound(ctx: PushContext, proxy: ProxyInfo): Listener {
   const chains: FilterChain[] = [];
   for (const { port, targetPort } of inboundServices(ctx, proxy)) {
-    const cluster = clusterName('inbound', targetPort, '', '');
+    const cluster = inboundClusterName(targetPort);
     const filter: Filter = isHttpProtocol(port.protocol)
       ? {
           name: 'envoy.filters.network.http_connection_manager',

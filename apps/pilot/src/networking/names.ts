@@ -1,43 +1,31 @@
-// Istio's resource names, so tools and dashboards built for Istio read ours unchanged.
+// Istio's resource names, so tools and dashboards built for Istio read ours unchanged. The naming
+// itself lives in @strait/xds (one implementation for pilot, ctl and tests); this module keeps the
+// pilot's import path and adds what only the pilot needs: a memo for its hot parse path, and the
+// gRPC dial-target names.
+import { type ClusterKey, parseClusterName as parseXdsClusterName, WellKnownNames } from '@strait/xds';
 
-export type Direction = 'outbound' | 'inbound';
+export {
+  type ClusterKey,
+  clusterHost,
+  clusterName,
+  INBOUND_CAPTURE_PORT,
+  inboundClusterName,
+  OUTBOUND_CAPTURE_PORT,
+} from '@strait/xds';
 
-export interface ClusterKey {
-  readonly direction: Direction;
-  readonly port: number;
-  readonly subset: string;
-  readonly host: string;
-}
-
-/** `outbound|7070|v1|echo.default.svc.cluster.local` */
-export function clusterName(direction: Direction, port: number, subset: string, host: string): string {
-  return `${direction}|${port}|${subset}|${host}`;
-}
-
-// Names repeat across every proxy and push; a bounded memo saves re-splitting them.
-const parsed = new Map<string, ClusterKey | undefined>();
+// Names repeat across every proxy and push; a bounded memo saves re-splitting them. The keys handed
+// out are shared, so they are frozen.
+const parsed = new Map<string, Readonly<ClusterKey> | undefined>();
 const MAX_PARSED = 100_000;
 
-export function parseClusterName(name: string): ClusterKey | undefined {
+/** `outbound|7070|v1|host` -> its parts; undefined for names not in Istio's form. Memoized. */
+export function parseClusterName(name: string): Readonly<ClusterKey> | undefined {
   if (parsed.has(name)) return parsed.get(name);
-  const key = parseUncached(name);
+  const raw = parseXdsClusterName(name);
+  const key = raw && Object.freeze(raw);
   if (parsed.size >= MAX_PARSED) parsed.clear();
   parsed.set(name, key);
   return key;
-}
-
-/** The host of a cluster name without parsing the rest (hot path of incremental EDS). */
-export function clusterHost(name: string): string {
-  return name.slice(name.lastIndexOf('|') + 1);
-}
-
-function parseUncached(name: string): ClusterKey | undefined {
-  const parts = name.split('|');
-  if (parts.length !== 4) return undefined;
-  const [direction, portText, subset, host] = parts as [string, string, string, string];
-  const port = Number(portText);
-  if ((direction !== 'outbound' && direction !== 'inbound') || !Number.isInteger(port)) return undefined;
-  return { direction, port, subset, host };
 }
 
 /** Proxyless gRPC: the listener (and its route configuration) is named after the dial target. */
@@ -53,10 +41,8 @@ export function parseHostPort(name: string): { host: string; port: number } | un
   return { host: name.slice(0, i), port };
 }
 
-export const PASSTHROUGH_CLUSTER = 'PassthroughCluster';
-export const BLACKHOLE_CLUSTER = 'BlackHoleCluster';
-export const INBOUND_PASSTHROUGH_CLUSTER = 'InboundPassthroughCluster';
-export const VIRTUAL_OUTBOUND = 'virtualOutbound';
-export const VIRTUAL_INBOUND = 'virtualInbound';
-export const OUTBOUND_CAPTURE_PORT = 15001;
-export const INBOUND_CAPTURE_PORT = 15006;
+export const PASSTHROUGH_CLUSTER = WellKnownNames.PassthroughCluster;
+export const BLACKHOLE_CLUSTER = WellKnownNames.BlackHoleCluster;
+export const INBOUND_PASSTHROUGH_CLUSTER = WellKnownNames.InboundPassthroughCluster;
+export const VIRTUAL_OUTBOUND = WellKnownNames.VirtualOutbound;
+export const VIRTUAL_INBOUND = WellKnownNames.VirtualInbound;

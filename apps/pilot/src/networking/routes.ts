@@ -116,7 +116,7 @@ export function destinationCluster(
       : undefined) ??
     (service.ports.length === 1 ? service.ports[0]!.number : undefined);
   if (port === undefined) return undefined;
-  const name = clusterName('outbound', port, dest.subset ?? '', host);
+  const name = clusterName({ direction: 'outbound', port, subset: dest.subset ?? '', host });
   // Consistency: a route names only clusters that the same context's CDS contains.
   return buildOutboundCluster(ctx, name, forGrpc) ? name : undefined;
 }
@@ -131,7 +131,7 @@ function hashPolicyFor(
 ): envoy.config.route.v3.RouteAction.HashPolicy.$Properties[] | undefined {
   const key = parseClusterName(cluster);
   if (!key) return undefined;
-  const hash = effectivePolicy(ctx, key.host, key.port, key.subset)?.loadBalancer?.consistentHash;
+  const hash = effectivePolicy(ctx, key.host, key.port, key.subset ?? '')?.loadBalancer?.consistentHash;
   if (!hash) return undefined;
   if (hash.httpHeaderName) return [{ header: { headerName: hash.httpHeaderName } }];
   if (hash.httpCookie) {
@@ -362,7 +362,7 @@ export function translateHttpRoute(
 
 function defaultRoute(ctx: PushContext, service: Service, port: ServicePort, forGrpc: boolean): Route {
   const action: envoy.config.route.v3.RouteAction.$Properties = {
-    cluster: clusterName('outbound', port.number, '', service.hostname),
+    cluster: clusterName({ direction: 'outbound', port: port.number, host: service.hostname }),
   };
   const hashPolicy = hashPolicyFor(ctx, action.cluster!);
   if (hashPolicy) action.hashPolicy = hashPolicy;

@@ -43,6 +43,7 @@ export {
 } from './listener.js';
 export {
   type ClusterKey,
+  clusterHost,
   clusterName,
   inboundClusterName,
   listenerName,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  clusterHost,
   clusterName,
   inboundClusterName,
   listenerName,
@@ -34,6 +35,13 @@ describe('Istio resource names', () => {
     expect(parseClusterName('sideways|80||a')).toBeUndefined();
     expect(parseClusterName('outbound|0||a')).toBeUndefined();
     expect(parseClusterName('outbound|80||')).toBeUndefined();
+  });
+
+  it('reads the host of a cluster name without a full parse', () => {
+    expect(clusterHost('outbound|7070|v1|reviews.default.svc.cluster.local')).toBe(
+      'reviews.default.svc.cluster.local',
+    );
+    expect(clusterHost('inbound|9080||')).toBe('');
   });
 
   it('names listeners after address and port', () => {
