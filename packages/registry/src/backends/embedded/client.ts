@@ -30,6 +30,7 @@ import type {
   WatchOptions,
 } from '../../types.js';
 import { WatchChannel } from '../../watch/channel.js';
+import { LeaseSource } from '../leases.js';
 
 export interface RemoteRegistryOptions {
   /** TTL of the lease standing in for this client's session. Default 10 s. */
@@ -75,12 +76,11 @@ export class RemoteRegistry implements Registry {
   readonly kind = 'embedded';
   readonly metrics = new Metrics();
   private readonly client: grpc.Client;
-  private readonly sessionTtlMs: number;
   private readonly defaultTtlMs: number;
   private readonly callTimeoutMs: number;
   private readonly maxReconnectDelayMs: number;
   private readonly leases = new Map<number, HeldLease>();
-  private sessionLease: Promise<number> | undefined;
+  private readonly leaseSource: LeaseSource<number>;
   private readonly subs = new Map<string, Subscription>();
   private stream: grpc.ClientDuplexStream<WireWatchRequest, WireWatchResponse> | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -104,7 +104,9 @@ export class RemoteRegistry implements Registry {
       'grpc.max_reconnect_backoff_ms': 2_000,
       ...options.channelOptions,
     });
-    this.sessionTtlMs = options.sessionTtlMs ?? 10_000;
+    this.leaseSource = new LeaseSource(options.sessionTtlMs ?? 10_000, (ttlMs, session) =>
+      this.grant(ttlMs, session),
+    );
     this.defaultTtlMs = options.defaultTtlMs ?? 10_000;
     this.callTimeoutMs = options.callTimeoutMs ?? 5_000;
     this.maxReconnectDelayMs = options.maxReconnectDelayMs ?? 2_000;
@@ -116,8 +118,7 @@ export class RemoteRegistry implements Registry {
     this.assertOpen();
     const instance = normalizeInstance(spec);
     const liveness: Liveness = options?.liveness ?? { kind: 'ttl', ttlMs: this.defaultTtlMs };
-    const lease =
-      liveness.kind === 'session' ? await this.ensureSession() : await this.grant(liveness.ttlMs, false);
+    const lease = await this.leaseSource.forLiveness(liveness);
     const k = `${instance.service}/${instance.id}`;
     const res = await this.call<{ revision: number }>('Register', { instance: toWire(instance), lease });
     // A re-register moves the key: drop it from whichever lease held it before.
@@ -236,16 +237,6 @@ export class RemoteRegistry implements Registry {
 
   // ---- leases ----
 
-  private ensureSession(): Promise<number> {
-    if (!this.sessionLease) {
-      this.sessionLease = this.grant(this.sessionTtlMs, true);
-      this.sessionLease.catch(() => {
-        this.sessionLease = undefined;
-      });
-    }
-    return this.sessionLease;
-  }
-
   private async grant(ttlMs: number, session: boolean): Promise<number> {
     const res = await this.call<{ lease: number }>('GrantLease', { ttlMs });
     const lease = res.lease;
@@ -272,13 +263,12 @@ export class RemoteRegistry implements Registry {
     if (!old) return;
     clearInterval(old.timer);
     this.leases.delete(lease);
-    if (old.session) this.sessionLease = undefined;
+    if (old.session) this.leaseSource.forgetSession();
     try {
-      const fresh = old.session ? await this.ensureSession() : await this.grant(old.ttlMs, false);
-      for (const [k, instance] of old.keys) {
+      await this.leaseSource.replace(old, async (fresh, k, instance: Instance) => {
         await this.call('Register', { instance: toWire(instance), lease: fresh });
         this.leases.get(fresh)?.keys.set(k, instance);
-      }
+      });
     } catch {
       // Put the old record back so the next heartbeat retries the heal.
       if (!this.closed) {

@@ -21,6 +21,7 @@ import type {
   WatchOptions,
 } from '../../types.js';
 import { WatchChannel } from '../../watch/channel.js';
+import { LeaseSource } from '../leases.js';
 
 export interface EtcdRegistryOptions {
   /** Client endpoints, `host:port` or URLs. */
@@ -60,10 +61,9 @@ export class EtcdRegistry implements Registry {
   readonly metrics = new Metrics();
   readonly client: Etcd3;
   private readonly prefix: string;
-  private readonly sessionTtlMs: number;
   private readonly defaultTtlMs: number;
   private readonly held = new Set<HeldLease>();
-  private session: Promise<HeldLease> | undefined;
+  private readonly leases: LeaseSource<HeldLease>;
   private readonly subs = new Map<string, Subscription>();
   private paused = false;
   private closed = false;
@@ -75,7 +75,9 @@ export class EtcdRegistry implements Registry {
       defaultCallOptions: () => ({ deadline: Date.now() + (options.callTimeoutMs ?? 5_000) }),
     });
     this.prefix = (options.prefix ?? '/strait/registry').replace(/\/+$/, '');
-    this.sessionTtlMs = options.sessionTtlMs ?? 10_000;
+    this.leases = new LeaseSource(options.sessionTtlMs ?? 10_000, (ttlMs, session) =>
+      this.newLease(ttlMs, session),
+    );
     this.defaultTtlMs = options.defaultTtlMs ?? 10_000;
   }
 
@@ -89,8 +91,7 @@ export class EtcdRegistry implements Registry {
     this.assertOpen();
     const instance = normalizeInstance(spec);
     const liveness: Liveness = options?.liveness ?? { kind: 'ttl', ttlMs: this.defaultTtlMs };
-    const held =
-      liveness.kind === 'session' ? await this.ensureSession() : await this.newLease(liveness.ttlMs, false);
+    const held = await this.leases.forLiveness(liveness);
     const key = this.serviceKey(instance.service) + instance.id;
     const res = await this.wrap('put', () => held.lease.put(key).value(JSON.stringify(instance)).exec());
     for (const other of this.held)
@@ -213,7 +214,7 @@ export class EtcdRegistry implements Registry {
   private shutdown(): void {
     this.closed = true;
     this.held.clear();
-    this.session = undefined;
+    this.leases.forgetSession();
     for (const sub of this.subs.values()) {
       sub.generation++;
       void sub.watcher?.cancel().catch(() => undefined);
@@ -223,16 +224,6 @@ export class EtcdRegistry implements Registry {
   }
 
   // ---- leases ----
-
-  private ensureSession(): Promise<HeldLease> {
-    if (!this.session) {
-      this.session = this.newLease(this.sessionTtlMs, true);
-      this.session.catch(() => {
-        this.session = undefined;
-      });
-    }
-    return this.session;
-  }
 
   private async newLease(ttlMs: number, session: boolean): Promise<HeldLease> {
     const lease = this.client.lease(ttlSeconds(ttlMs));
@@ -247,14 +238,13 @@ export class EtcdRegistry implements Registry {
   private async heal(old: HeldLease): Promise<void> {
     if (this.closed || !this.held.delete(old)) return;
     this.metrics.inc('lease_expirations', old.keys.size);
-    if (old.session) this.session = undefined;
+    if (old.session) this.leases.forgetSession();
     for (let attempt = 0; !this.closed; attempt++) {
       try {
-        const fresh = old.session ? await this.ensureSession() : await this.newLease(old.ttlMs, false);
-        for (const [key, instance] of old.keys) {
+        await this.leases.replace(old, async (fresh, key, instance: Instance) => {
           await fresh.lease.put(key).value(JSON.stringify(instance)).exec();
           fresh.keys.set(key, instance);
-        }
+        });
         return;
       } catch {
         await new Promise((r) => setTimeout(r, Math.min(5_000, 200 * 2 ** attempt)).unref());
