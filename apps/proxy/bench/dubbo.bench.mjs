@@ -3,13 +3,14 @@
 // the consumer: one multiplexed connection (Dubbo's default), a fixed number of calls in flight, a fixed
 // duration per phase. Replaces the Dubbo section of docs/benchmarks/proxy.md (between its markers).
 // Usage: node bench/dubbo.bench.mjs   (env BENCH_SECONDS default 8, BENCH_CONCURRENCY default 32)
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeRequest } from '@strait/dubbo/codec';
 import { DubboConnection } from '@strait/dubbo/sdk';
+import { cpuSeconds, startChild } from './compare/common.mjs';
+import { closedLoopSamples, summarize } from './compare/load.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -19,21 +20,6 @@ const bin = join(pkg, 'dist', 'bin.js');
 const out = join(pkg, '..', '..', 'docs', 'benchmarks', 'proxy.md');
 const SERVICE = 'org.apache.dubbo.demo.DemoService';
 const ROUNDS = 8;
-
-function child(args, ready) {
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, args, { cwd: pkg, stdio: ['ignore', 'pipe', 'pipe'] });
-    let log = '';
-    const onData = (d) => {
-      log += d.toString();
-      const m = ready(log);
-      if (m) resolve({ c, m });
-    };
-    c.stdout.on('data', onData);
-    c.stderr.on('data', onData);
-    c.on('exit', (code) => reject(new Error(`child exited ${code}: ${log}`)));
-  });
-}
 
 const providerSrc = `
 import { DubboProvider } from '@strait/dubbo/sdk';
@@ -58,40 +44,26 @@ const build = (id) => {
   return f;
 };
 
-/** Runs `secs` of load against `port`, adding latencies and elapsed time into `acc`. */
-async function run(port, secs, acc) {
+/**
+ * One round of `secs` against `port` through the shared closed loop, its samples added to `samples`.
+ * The client is a raw DubboConnection sending a prebuilt frame: the consumer should cost as little as
+ * possible, so the SDK's per-call encoding stays out of the numbers.
+ */
+async function run(port, secs, samples) {
   const conn = await DubboConnection.connect({ host: '127.0.0.1', port });
-  const deadline = Date.now() + secs * 1000;
-  const worker = async () => {
-    while (Date.now() < deadline) {
-      const t0 = process.hrtime.bigint();
-      try {
-        const r = await conn.request(build, 5000);
-        if (r?.status !== 20) acc.errors++;
-      } catch {
-        acc.errors++;
-      }
-      acc.lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
+  const client = {
+    send: () =>
+      conn.request(build, 5000).then(
+        (r) => r?.status === 20,
+        () => false,
+      ),
   };
-  const t0 = Date.now();
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  acc.elapsed += (Date.now() - t0) / 1000;
+  samples.push(await closedLoopSamples(client, { seconds: secs, concurrency }));
   conn.close();
 }
 
-function summary(label, acc) {
-  const lat = acc.lat.sort((a, b) => a - b);
-  const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? 0;
-  const r = {
-    label,
-    cpuUs: acc.cpuUs,
-    requests: lat.length,
-    errors: acc.errors,
-    rps: lat.length / acc.elapsed,
-    p50: q(0.5),
-    p99: q(0.99),
-  };
+function summary(label, samples, cpuUs) {
+  const r = { label, cpuUs, ...summarize(...samples) };
   console.log(
     `${label}: ${r.rps.toFixed(0)} calls/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, errors ${r.errors}`,
   );
@@ -99,21 +71,14 @@ function summary(label, acc) {
 }
 
 const signed = (x) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
-/** CPU seconds (user + system) a child has used so far, from /proc (Linux); undefined elsewhere. */
-function cpuSeconds(pid) {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    // Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the command name; 100 ticks/s.
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
 
-const newAcc = () => ({ lat: [], errors: 0, elapsed: 0 });
-
-const prov = await child(['--input-type=module', '-e', providerSrc], (log) => /PORT (\d+)/.exec(log)?.[1]);
-const providerPort = Number(prov.m);
+const prov = await startChild(
+  process.execPath,
+  ['--input-type=module', '-e', providerSrc],
+  (log) => /PORT (\d+)/.exec(log)?.[1],
+  { cwd: pkg },
+);
+const providerPort = Number(prov.ready);
 const dir = mkdtempSync(join(tmpdir(), 'strait-dubbo-bench-'));
 const bootstrap = join(dir, 'bootstrap.yaml');
 writeFileSync(
@@ -141,38 +106,35 @@ static_resources:
       load_assignment: { cluster_name: provider, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${providerPort} } } } }] }] }
 `,
 );
-const proxy = await child(
+const proxy = await startChild(
+  process.execPath,
   [bin, '--bootstrap', bootstrap, '--prometheus-address', 'off', '--drain-time-s', '0'],
   (log) => /listener "dubbo" on [^:]+:(\d+)/.exec(log)?.[1],
 );
-const proxyPort = Number(proxy.m);
+const proxyPort = Number(proxy.ready);
 
 try {
-  await run(providerPort, 1, newAcc());
-  await run(proxyPort, 2, newAcc());
+  await run(providerPort, 1, []);
+  await run(proxyPort, 2, []);
   // Alternating rounds: on a shared machine, load shifts hit both targets alike instead of one phase.
-  const accDirect = newAcc();
-  const accProxy = newAcc();
+  const directSamples = [];
+  const proxiedSamples = [];
   let proxyCpu = 0;
   let providerCpu = 0;
   const delta = (pid, f) => {
     const c0 = cpuSeconds(pid);
-    return f().then(() => {
-      const c1 = cpuSeconds(pid);
-      return c0 !== undefined && c1 !== undefined ? c1 - c0 : 0;
-    });
+    return f().then(() => cpuSeconds(pid) - c0);
   };
   for (let i = 0; i < ROUNDS; i++) {
-    providerCpu += await delta(prov.c.pid, () => run(providerPort, seconds / ROUNDS, accDirect));
-    proxyCpu += await delta(proxy.c.pid, () => run(proxyPort, seconds / ROUNDS, accProxy));
+    providerCpu += await delta(prov.child.pid, () => run(providerPort, seconds / ROUNDS, directSamples));
+    proxyCpu += await delta(proxy.child.pid, () => run(proxyPort, seconds / ROUNDS, proxiedSamples));
   }
-  const perCall = (cpu, acc) => (cpu > 0 ? (cpu / acc.lat.length) * 1e6 : undefined);
-  const cpuPerCall = perCall(proxyCpu, accProxy);
-  accDirect.cpuUs = perCall(providerCpu, accDirect);
-  accProxy.cpuUs = cpuPerCall;
+  const calls = (samples) => samples.reduce((n, s) => n + s.lat.length, 0);
+  const perCall = (cpu, samples) => (cpu > 0 ? (cpu / calls(samples)) * 1e6 : undefined);
+  const cpuPerCall = perCall(proxyCpu, proxiedSamples);
   if (cpuPerCall !== undefined) console.log(`proxy CPU per call: ${cpuPerCall.toFixed(1)} µs`);
-  const direct = summary('direct', accDirect);
-  const proxied = summary('through strait-proxy', accProxy);
+  const direct = summary('direct', directSamples, perCall(providerCpu, directSamples));
+  const proxied = summary('through strait-proxy', proxiedSamples, cpuPerCall);
   const date = new Date().toISOString().slice(0, 19).replace('T', ' ');
   const row = (r) =>
     `| ${r.label} | ${r.requests} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} | ${r.cpuUs === undefined ? '-' : r.cpuUs.toFixed(1)} |`;
@@ -217,6 +179,6 @@ direct, while the proxy's CPU per call stayed between 22 and 26 µs.\n`
   writeFileSync(out, re.test(doc) ? doc.replace(re, section) : `${doc.trimEnd()}\n\n${section}\n`);
   console.log(`wrote ${out}`);
 } finally {
-  proxy.c.kill('SIGKILL');
-  prov.c.kill('SIGKILL');
+  proxy.child.kill('SIGKILL');
+  prov.child.kill('SIGKILL');
 }

@@ -2,33 +2,18 @@
 // same run. The upstream and the proxy (the built binary) run as child processes; this process is the
 // load generator (fixed concurrency, fixed duration per phase). Writes docs/benchmarks/proxy.md.
 // Usage: pnpm --filter @strait/proxy bench   (env BENCH_SECONDS, BENCH_CONCURRENCY)
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuSeconds, startChild } from './compare/common.mjs';
+import { closedLoop, httpClient } from './compare/load.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const bin = join(here, '..', 'dist', 'bin.js');
 const out = join(here, '..', '..', '..', 'docs', 'benchmarks', 'proxy.md');
-
-function child(args, ready) {
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let log = '';
-    const onData = (d) => {
-      log += d.toString();
-      const m = ready(log);
-      if (m) resolve({ c, m });
-    };
-    c.stdout.on('data', onData);
-    c.stderr.on('data', onData);
-    c.on('exit', (code) => reject(new Error(`child exited ${code}: ${log}`)));
-  });
-}
 
 // docs/benchmarks/proxy.md holds several benches' sections between markers; this one owns http1.
 const START = '<!-- http1:start -->';
@@ -51,72 +36,21 @@ const s = http.createServer((req, res) => { req.resume(); req.on('end', () => { 
 s.keepAliveTimeout = 60000;
 s.listen(0, '127.0.0.1', () => console.log('PORT ' + s.address().port));`;
 
-/** CPU seconds (user + system) a child process has used, from /proc (Linux); undefined elsewhere. */
-function cpuSeconds(pid) {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
+/** One measured phase: the shared closed loop over keep-alive connections, plus the answering process's CPU. */
 async function phase(port, label, secs = seconds, pid = undefined) {
   const cpu0 = pid ? cpuSeconds(pid) : undefined;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const lat = [];
-  let errors = 0;
-  const deadline = Date.now() + secs * 1000;
-  const one = () =>
-    new Promise((resolve) => {
-      const t0 = process.hrtime.bigint();
-      const req = http.request(
-        { host: '127.0.0.1', port, path: '/bench', agent, headers: { host: 'bench.local' } },
-        (res) => {
-          res.resume();
-          res.on('end', () => {
-            if (res.statusCode !== 200) errors++;
-            lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
-            resolve();
-          });
-        },
-      );
-      req.on('error', () => {
-        errors++;
-        resolve();
-      });
-      req.end();
-    });
-  const worker = async () => {
-    while (Date.now() < deadline) await one();
-  };
-  const t0 = Date.now();
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const elapsed = (Date.now() - t0) / 1000;
-  agent.destroy();
-  lat.sort((a, b) => a - b);
-  const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? 0;
-  const cpu1 = pid ? cpuSeconds(pid) : undefined;
-  const cpuUs =
-    cpu0 !== undefined && cpu1 !== undefined && lat.length ? ((cpu1 - cpu0) * 1e6) / lat.length : undefined;
-  const r = {
-    label,
-    requests: lat.length,
-    errors,
-    rps: lat.length / elapsed,
-    p50: q(0.5),
-    p99: q(0.99),
-    cpuUs,
-  };
+  const client = httpClient(port, { maxSockets: concurrency });
+  const r = { label, ...(await closedLoop(client, { seconds: secs, concurrency })) };
+  client.close();
+  r.cpuUs = cpu0 !== undefined && r.requests ? ((cpuSeconds(pid) - cpu0) * 1e6) / r.requests : undefined;
   console.log(
-    `${label}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, errors ${errors}`,
+    `${label}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, errors ${r.errors}`,
   );
   return r;
 }
 
-const up = await child(['-e', upstreamSrc], (log) => /PORT (\d+)/.exec(log)?.[1]);
-const upstreamPort = Number(up.m);
+const up = await startChild(process.execPath, ['-e', upstreamSrc], (log) => /PORT (\d+)/.exec(log)?.[1]);
+const upstreamPort = Number(up.ready);
 const dir = mkdtempSync(join(tmpdir(), 'strait-bench-'));
 const bootstrap = join(dir, 'bootstrap.yaml');
 writeFileSync(
@@ -141,18 +75,19 @@ static_resources:
       load_assignment: { cluster_name: up, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${upstreamPort} } } } }] }] }
 `,
 );
-const proxy = await child(
+const proxy = await startChild(
+  process.execPath,
   [bin, '--bootstrap', bootstrap, '--prometheus-address', 'off', '--drain-time-s', '0'],
   (log) => /listener "http" on [^:]+:(\d+)/.exec(log)?.[1],
 );
-const proxyPort = Number(proxy.m);
+const proxyPort = Number(proxy.ready);
 
 try {
   // Warm-up (JIT, pools) is not measured.
   await phase(upstreamPort, 'warmup-direct', 1);
   await phase(proxyPort, 'warmup-proxy', 2);
-  const direct = await phase(upstreamPort, 'direct', seconds, up.c.pid);
-  const proxied = await phase(proxyPort, 'through strait-proxy', seconds, proxy.c.pid);
+  const direct = await phase(upstreamPort, 'direct', seconds, up.child.pid);
+  const proxied = await phase(proxyPort, 'through strait-proxy', seconds, proxy.child.pid);
   const date = new Date().toISOString().slice(0, 19).replace('T', ' ');
   const row = (r) =>
     `| ${r.label} | ${r.requests} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} | ${r.cpuUs === undefined ? '-' : r.cpuUs.toFixed(0)} |`;
@@ -186,6 +121,6 @@ mutation, Istio request metrics and per-cluster stats on every request.
   writeFileSync(out, withSection(existsSync(out) ? readFileSync(out, 'utf8') : '', md));
   console.log(`wrote ${out}`);
 } finally {
-  proxy.c.kill('SIGKILL');
-  up.c.kill('SIGKILL');
+  proxy.child.kill('SIGKILL');
+  up.child.kill('SIGKILL');
 }

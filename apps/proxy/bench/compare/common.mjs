@@ -25,11 +25,12 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Spawns a child and resolves once `ready(log)` returns a truthy value (read from stdout+stderr),
- * rejecting if it exits first or after `timeoutMs`.
+ * rejecting if it exits first or after `timeoutMs`. `cwd` matters for `-e` module sources, whose bare
+ * imports (`@strait/dubbo/sdk`) resolve from it.
  */
-export function startChild(cmd, args, ready, { timeoutMs = 20_000, env } = {}) {
+export function startChild(cmd, args, ready, { timeoutMs = 20_000, env, cwd } = {}) {
   return new Promise((resolve, reject) => {
-    const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
+    const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env, cwd });
     let log = '';
     let settled = false;
     const timer = setTimeout(() => {

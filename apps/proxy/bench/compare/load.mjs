@@ -58,8 +58,8 @@ export function wrk(port, { seconds, concurrency }) {
 }
 
 /** One HTTP/1.1 keep-alive client; `send()` resolves true on a 200 with its body read. */
-export function httpClient(port) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+export function httpClient(port, { maxSockets = 64 } = {}) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets });
   return {
     send: () =>
       new Promise((resolve) => {
@@ -122,8 +122,12 @@ export function dubboClient(port) {
   };
 }
 
-/** `concurrency` loops, each sending its next request when the previous one answers. */
-export async function closedLoop(client, { seconds, concurrency }) {
+/**
+ * `concurrency` loops, each sending its next request when the previous one answers, for `seconds`.
+ * Returns the raw samples (latencies of answered requests in ms, unsorted; errors; elapsed seconds) so
+ * runs split into rounds can be merged before they are summarized.
+ */
+export async function closedLoopSamples(client, { seconds, concurrency }) {
   const deadline = performance.now() + seconds * 1000;
   const lat = [];
   let errors = 0;
@@ -137,15 +141,25 @@ export async function closedLoop(client, { seconds, concurrency }) {
   };
   const t0 = performance.now();
   await Promise.all(Array.from({ length: concurrency }, worker));
-  const elapsed = (performance.now() - t0) / 1000;
-  lat.sort((a, b) => a - b);
+  return { lat, errors, elapsed: (performance.now() - t0) / 1000 };
+}
+
+/** Requests, requests/s, p50/p99 (ms) and errors of one or more closed-loop sample sets. */
+export function summarize(...samples) {
+  const lat = samples.flatMap((s) => s.lat).sort((a, b) => a - b);
+  const elapsed = samples.reduce((t, s) => t + s.elapsed, 0);
   return {
     requests: lat.length,
-    rps: lat.length / elapsed,
+    rps: elapsed > 0 ? lat.length / elapsed : 0,
     p50: quantile(lat, 0.5),
     p99: quantile(lat, 0.99),
-    errors,
+    errors: samples.reduce((t, s) => t + s.errors, 0),
   };
+}
+
+/** closedLoopSamples, summarized. */
+export async function closedLoop(client, opts) {
+  return summarize(await closedLoopSamples(client, opts));
 }
 
 /**
