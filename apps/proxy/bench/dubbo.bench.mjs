@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeRequest } from '@strait/dubbo/codec';
 import { DubboConnection } from '@strait/dubbo/sdk';
+import { startStraitProxy, writeStaticBootstrap } from './compare/bootstrap.mjs';
 import { cpuSeconds, startChild } from './compare/common.mjs';
 import { closedLoopSamples, summarize } from './compare/load.mjs';
 
@@ -80,16 +81,7 @@ const prov = await startChild(
 );
 const providerPort = Number(prov.ready);
 const dir = mkdtempSync(join(tmpdir(), 'strait-dubbo-bench-'));
-const bootstrap = join(dir, 'bootstrap.yaml');
-writeFileSync(
-  bootstrap,
-  `admin: { address: { socket_address: { address: 127.0.0.1, port_value: 0 } } }
-static_resources:
-  listeners:
-    - name: dubbo
-      address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-      filter_chains:
-        - filters:
+const dubboProxyFilter = `
             - name: envoy.filters.network.dubbo_proxy
               typed_config:
                 "@type": type.googleapis.com/envoy.extensions.filters.network.dubbo_proxy.v3.DubboProxy
@@ -98,20 +90,16 @@ static_resources:
                   - interface: ${SERVICE}
                     routes:
                       - match: { method: { name: { exact: sayHello } }, headers: [{ name: version, exact_match: "1.0.0" }] }
-                        route: { cluster: provider }
-  clusters:
-    - name: provider
-      type: STATIC
-      connect_timeout: 1s
-      load_assignment: { cluster_name: provider, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${providerPort} } } } }] }] }
-`,
+                        route: { cluster: provider }`;
+const proxy = await startStraitProxy(
+  bin,
+  writeStaticBootstrap(dir, {
+    listeners: [{ name: 'dubbo', filters: dubboProxyFilter }],
+    clusters: [{ name: 'provider', port: providerPort }],
+  }),
+  ['dubbo'],
 );
-const proxy = await startChild(
-  process.execPath,
-  [bin, '--bootstrap', bootstrap, '--prometheus-address', 'off', '--drain-time-s', '0'],
-  (log) => /listener "dubbo" on [^:]+:(\d+)/.exec(log)?.[1],
-);
-const proxyPort = Number(proxy.ready);
+const proxyPort = proxy.ports.dubbo;
 
 try {
   await run(providerPort, 1, []);

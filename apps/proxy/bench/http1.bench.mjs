@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hcmFilter, startStraitProxy, writeStaticBootstrap } from './compare/bootstrap.mjs';
 import { cpuSeconds, startChild } from './compare/common.mjs';
 import { closedLoop, httpClient } from './compare/load.mjs';
 
@@ -52,35 +53,15 @@ async function phase(port, label, secs = seconds, pid = undefined) {
 const up = await startChild(process.execPath, ['-e', upstreamSrc], (log) => /PORT (\d+)/.exec(log)?.[1]);
 const upstreamPort = Number(up.ready);
 const dir = mkdtempSync(join(tmpdir(), 'strait-bench-'));
-const bootstrap = join(dir, 'bootstrap.yaml');
-writeFileSync(
-  bootstrap,
-  `admin: { address: { socket_address: { address: 127.0.0.1, port_value: 0 } } }
-static_resources:
-  listeners:
-    - name: http
-      address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-      filter_chains:
-        - filters:
-            - name: envoy.filters.network.http_connection_manager
-              typed_config:
-                "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                stat_prefix: bench
-                route_config: { virtual_hosts: [{ name: all, domains: ["*"], routes: [{ match: { prefix: "/" }, route: { cluster: up } }] }] }
-                http_filters: [{ name: envoy.filters.http.router, typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router } }]
-  clusters:
-    - name: up
-      type: STATIC
-      connect_timeout: 1s
-      load_assignment: { cluster_name: up, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${upstreamPort} } } } }] }] }
-`,
+const proxy = await startStraitProxy(
+  bin,
+  writeStaticBootstrap(dir, {
+    listeners: [{ name: 'http', filters: hcmFilter('bench', 'up') }],
+    clusters: [{ name: 'up', port: upstreamPort }],
+  }),
+  ['http'],
 );
-const proxy = await startChild(
-  process.execPath,
-  [bin, '--bootstrap', bootstrap, '--prometheus-address', 'off', '--drain-time-s', '0'],
-  (log) => /listener "http" on [^:]+:(\d+)/.exec(log)?.[1],
-);
-const proxyPort = Number(proxy.ready);
+const proxyPort = proxy.ports.http;
 
 try {
   // Warm-up (JIT, pools) is not measured.

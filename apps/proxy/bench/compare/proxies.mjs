@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hcmFilter, startStraitProxy, writeStaticBootstrap } from './bootstrap.mjs';
 import { freePort, startChild, waitPort } from './common.mjs';
 
 const stopper = (child) => async () => {
@@ -17,18 +18,6 @@ const stopper = (child) => async () => {
 
 /** strait-proxy: the built binary with a static bootstrap; tcp_proxy for Dubbo (see note). */
 export async function startStrait({ bin, dir, up, dubboFilter, extraNodeArgs = [] }) {
-  const hcm = (prefix, cluster) => `
-            - name: envoy.filters.network.http_connection_manager
-              typed_config:
-                "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                stat_prefix: ${prefix}
-                route_config: { virtual_hosts: [{ name: all, domains: ["*"], routes: [{ match: { prefix: "/" }, route: { cluster: ${cluster} } }] }] }
-                http_filters: [{ name: envoy.filters.http.router, typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router } }]`;
-  const listener = (name, filters) => `
-    - name: ${name}
-      address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-      filter_chains:
-        - filters:${filters}`;
   const tcp = {
     name: 'tcp_proxy',
     yaml: `
@@ -39,42 +28,36 @@ export async function startStrait({ bin, dir, up, dubboFilter, extraNodeArgs = [
                 cluster: dubbo_up`,
   };
   const dubbo = dubboFilter ?? tcp;
-  // With the Dubbo filter, a second listener pipes Dubbo as bytes: what the filter's decoding costs.
-  const tcpListener = dubboFilter ? listener('dubbo_tcp', tcp.yaml) : '';
-  const cluster = (name, port, extra = '') => `
-    - name: ${name}
-      type: STATIC
-      connect_timeout: 1s${extra}
-      load_assignment: { cluster_name: ${name}, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${port} } } } }] }] }`;
-  const file = join(dir, 'strait-bootstrap.yaml');
-  writeFileSync(
+  const listeners = [
+    { name: 'http', filters: hcmFilter('http', 'http_up') },
+    { name: 'grpc', filters: hcmFilter('grpc', 'grpc_up') },
+    { name: 'dubbo', filters: dubbo.yaml },
+    // With the Dubbo filter, a second listener pipes Dubbo as bytes: what the filter's decoding costs.
+    ...(dubboFilter ? [{ name: 'dubbo_tcp', filters: tcp.yaml }] : []),
+  ];
+  const file = writeStaticBootstrap(dir, {
+    listeners,
+    clusters: [
+      { name: 'http_up', port: up.http },
+      { name: 'grpc_up', port: up.grpc, extra: '\n      http2_protocol_options: {}' },
+      { name: 'dubbo_up', port: up.dubbo },
+    ],
+  });
+  const started = await startStraitProxy(
+    bin,
     file,
-    `admin: { address: { socket_address: { address: 127.0.0.1, port_value: 0 } } }
-static_resources:
-  listeners:${listener('http', hcm('http', 'http_up'))}${listener('grpc', hcm('grpc', 'grpc_up'))}${listener('dubbo', dubbo.yaml)}${tcpListener}
-  clusters:${cluster('http_up', up.http)}${cluster('grpc_up', up.grpc, '\n      http2_protocol_options: {}')}${cluster('dubbo_up', up.dubbo)}
-`,
+    listeners.map((l) => l.name),
+    { extraNodeArgs },
   );
-  const portOf = (log, name) => new RegExp(`listener "${name}" on [^\\s]*:(\\d+)`).exec(log)?.[1];
-  const c = await startChild(
-    process.execPath,
-    [...extraNodeArgs, bin, '--bootstrap', file, '--prometheus-address', 'off', '--drain-time-s', '0'],
-    (log) => {
-      const names = ['http', 'grpc', 'dubbo', ...(dubboFilter ? ['dubbo_tcp'] : [])];
-      const ports = names.map((n) => Number(portOf(log, n)));
-      if (!ports.every((p) => p > 0)) return undefined;
-      const [http, grpc, dubbo, dubboTcp] = ports;
-      return { http, grpc, dubbo, ...(dubboTcp ? { dubboTcp } : {}) };
-    },
-  );
+  const { http, grpc, dubbo: dubboPort, dubbo_tcp: dubboTcp } = started.ports;
   return {
     name: 'strait-proxy',
-    pid: c.child.pid,
-    child: c.child,
-    ports: c.ready,
+    pid: started.child.pid,
+    child: started.child,
+    ports: { http, grpc, dubbo: dubboPort, ...(dubboTcp ? { dubboTcp } : {}) },
     version: 'workspace build',
     note: `Dubbo through ${dubbo.name}`,
-    stop: stopper(c.child),
+    stop: stopper(started.child),
   };
 }
 
