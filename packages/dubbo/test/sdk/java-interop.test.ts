@@ -1,136 +1,37 @@
 // The SDK against a real Apache Dubbo 3.3.4 application (interop/java/.../JavaPeer.java, no registry, direct
 // URLs on 127.0.0.1): a Java consumer calls our provider, our consumer calls a Java provider, and the Java
 // provider's graceful shutdown sends READONLY, which our consumer must honour. Skipped without java/mvn.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   DubboConnection,
   DubboConsumer,
   DubboProvider,
   DubboServiceExceptionError,
-  encodeRequest,
 } from '../../src/index.js';
+import {
+  freeLoopbackPort,
+  JAVA_PEER_INTERFACE as IFACE,
+  javaConsumerExpected,
+  javaConsumerResults,
+  javaPeerAvailable,
+  javaPeerService,
+  killJavaPeers,
+  sleepRequest,
+  startJavaPeer,
+} from '../../src/testing/index.js';
 import { sleep } from '../helpers/demo.js';
 
-const pkg = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const IFACE = 'io.strait.interop.DemoService';
+afterAll(killJavaPeers);
 
-function javaCommand(...args: string[]): [string, string[]] | undefined {
-  if (process.env['STRAIT_DUBBO_INTEROP'] === 'off') return undefined;
-  if (!['java', 'javac', 'mvn'].every((t) => spawnSync(t, ['-version']).status === 0)) return undefined;
-  const r = spawnSync(
-    process.execPath,
-    [join(pkg, 'interop', 'generate.mjs'), '--command', 'JavaPeer', ...args],
-    {
-      encoding: 'utf8',
-      timeout: 280_000,
-    },
-  );
-  if (r.status !== 0) return undefined;
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as [string, string[]];
-}
-
-const probe = javaCommand('provider', '0');
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-/** Spawns a JVM and collects its stdout lines; `waitFor` resolves when a line matches. */
-function startJava(args: string[]) {
-  const [cmd, argv] = javaCommand(...args)!;
-  const child: ChildProcess = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  let stderr = '';
-  const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
-  let buf = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    buf += d;
-    let i = buf.indexOf('\n');
-    while (i >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      lines.push(line);
-      for (const w of waiters.splice(0)) {
-        if (w.re.test(line)) w.resolve(line);
-        else waiters.push(w);
-      }
-      i = buf.indexOf('\n');
-    }
-  });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-    stderr = (stderr + d).slice(-8000);
-  });
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const waitFor = (re: RegExp, ms: number) =>
-    new Promise<string>((resolve, reject) => {
-      const hit = lines.find((l) => re.test(l));
-      if (hit !== undefined) return resolve(hit);
-      const t = setTimeout(
-        () => reject(new Error(`no ${re} from java in ${ms} ms\n${lines.join('\n')}\n${stderr}`)),
-        ms,
-      );
-      waiters.push({
-        re,
-        resolve: (l) => {
-          clearTimeout(t);
-          resolve(l);
-        },
-      });
-    });
-  return { child, lines, waitFor, exited, stderr: () => stderr };
-}
-
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-});
-
-describe.skipIf(probe === undefined)('SDK interop with a real Apache Dubbo application', () => {
+describe.skipIf(!javaPeerAvailable())('SDK interop with a real Apache Dubbo application', () => {
   it('a Java Dubbo consumer calls the @strait/dubbo provider', async () => {
     const provider = new DubboProvider({ port: 0, qos: false });
-    provider.addService({
-      interface: IFACE,
-      version: '1.0.0',
-      methods: {
-        sayHello: ([n]) => `hello ${String(n)} from ts`,
-        // Java's `long` return type wants a Long: say so, as a JS number would be written as an int.
-        add: ([a, b]) => ({ $class: 'long', $: Number(a) + Number(b) }),
-        fail: ([m]) => {
-          throw new Error(String(m));
-        },
-        echoMap: ([m]) => m,
-        echoList: ([l]) => l,
-      },
-    });
+    provider.addService(javaPeerService());
     await provider.start();
     try {
-      const java = startJava(['consumer', String(provider.port)]);
-      children.push(java.child);
+      const java = startJavaPeer(['consumer', String(provider.port)]);
       const code = await java.exited;
-      const results = Object.fromEntries(
-        java.lines
-          .filter((l) => l.startsWith('RESULT '))
-          .map((l) => {
-            const m = /^RESULT (\w+)([=!])(.*)$/.exec(l)!;
-            return [m[1], `${m[2]}${m[3]}`];
-          }),
-      );
-      expect(results, java.stderr()).toEqual({
-        sayHello: '=hello java from ts',
-        add: '=42',
-        fail: '!java.lang.RuntimeException: kaput',
-        echoMap: '={k=v, n=7}',
-        echoList: '=[x, y]',
-        unicode: '=hello 世界 \u{1F680} from ts',
-      });
+      expect(javaConsumerResults(java.lines), java.stderr()).toEqual(javaConsumerExpected);
       expect(code).toBe(0);
     } finally {
       await provider.close({ drainTimeoutMs: 100 });
@@ -138,9 +39,8 @@ describe.skipIf(probe === undefined)('SDK interop with a real Apache Dubbo appli
   }, 120_000);
 
   it('our consumer calls a Java Dubbo provider, and honours its READONLY on graceful shutdown', async () => {
-    const port = await freePort();
-    const java = startJava(['provider', String(port)]);
-    children.push(java.child);
+    const port = await freeLoopbackPort();
+    const java = startJavaPeer(['provider', String(port)]);
     await java.waitFor(/^READY/, 90_000);
     const consumer = new DubboConsumer({ providers: [{ host: '127.0.0.1', port }], timeoutMs: 10_000 });
     const base = { service: IFACE, version: '1.0.0' };
@@ -178,19 +78,7 @@ describe.skipIf(probe === undefined)('SDK interop with a real Apache Dubbo appli
         }),
       );
       const slow = conn
-        .request(
-          (id) =>
-            encodeRequest({
-              id,
-              service: IFACE,
-              version: '1.0.0',
-              method: 'sleep',
-              parameterTypes: 'ILjava/lang/String;',
-              args: [1500, 'finished'],
-              attachments: { path: IFACE, interface: IFACE, version: '1.0.0' },
-            }),
-          10_000,
-        )
+        .request((id) => sleepRequest(id, 1500, 'finished'), 10_000)
         .then((r) => {
           order.push('response');
           return r;
