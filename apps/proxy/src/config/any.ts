@@ -1,29 +1,14 @@
-// Unpacks typed_config Any values. Types @strait/xds generates decode with its static codecs (the same
-// objects the xDS client will hand us); extension types it does not generate (access loggers, ...)
-// decode through the reflection root. Either way the result has the static classes' camelCase shape.
-import { envoy, google } from '@strait/xds';
+// Unpacks typed_config Any values. Types @strait/xds generates decode with its codec registry (the same
+// static classes the xDS client hands us, with its located decode errors); extension types it does not
+// generate (access loggers, ...) decode through the proxy's reflection root. Either way the result has
+// the static classes' camelCase shape.
+import { defaultRegistry, typeNameOf } from '@strait/xds';
 import type { IssueList } from '../errors.js';
-import { lookupType, typeNameOf } from './descriptor.js';
+import { lookupType } from './descriptor.js';
 
 export interface AnyLike {
   type_url?: string | null;
   value?: Uint8Array | null;
-}
-
-interface StaticCodec {
-  decode(bytes: Uint8Array): object;
-}
-
-const namespaces: Record<string, unknown> = { envoy, google };
-
-function staticCodec(name: string): StaticCodec | undefined {
-  let node: unknown = namespaces;
-  for (const part of name.split('.')) {
-    if (typeof node !== 'object' && typeof node !== 'function') return undefined;
-    node = (node as Record<string, unknown>)[part];
-    if (node === undefined) return undefined;
-  }
-  return typeof node === 'function' && 'decode' in node ? (node as unknown as StaticCodec) : undefined;
 }
 
 /**
@@ -51,7 +36,7 @@ export function unpackAny<T extends object>(
   }
   try {
     const bytes = any.value ?? new Uint8Array();
-    const codec = staticCodec(name);
+    const codec = defaultRegistry.get(any.type_url);
     if (codec) return codec.decode(bytes) as T;
     const type = lookupType(name);
     if (!type) throw new Error(`no descriptor for ${name}`);

@@ -15,12 +15,6 @@ export function reflectionRoot(): protobuf.Root {
   return root;
 }
 
-/** `type.googleapis.com/envoy.config.listener.v3.Listener` -> `envoy.config.listener.v3.Listener`. */
-export function typeNameOf(typeUrl: string): string {
-  const slash = typeUrl.lastIndexOf('/');
-  return slash >= 0 ? typeUrl.slice(slash + 1) : typeUrl;
-}
-
 export function lookupType(name: string): protobuf.Type | undefined {
   try {
     return reflectionRoot().lookupType(name);

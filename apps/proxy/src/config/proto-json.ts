@@ -3,9 +3,11 @@
 // types ({seconds,nanos}, {value}, {type_url,value}); Envoy YAML uses snake_case, "1.5s", bare wrapper
 // scalars, Struct as plain JSON and Any as {"@type": ..., fields}. This module converts between them and
 // reports every problem with its field path instead of stopping at the first.
+
+import { typeNameOf } from '@strait/xds';
 import protobuf from 'protobufjs';
 import type { IssueList } from '../errors.js';
-import { lookupType, reflectionRoot, typeNameOf } from './descriptor.js';
+import { lookupType, reflectionRoot } from './descriptor.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type PlainObject = Record<string, unknown>;
