@@ -56,7 +56,15 @@ spec:
 `;
 }
 
-function virtualService(subset: string): string {
+/**
+ * The web.test VirtualService: one subset, or a weighted split. Istio 1.15+ weights are relative, so
+ * 30/30 is an even split (the old rule refused it for not adding up to 100).
+ */
+function virtualService(...split: [subset: string, weight?: number][]): string {
+  const dests = split.map(
+    ([subset, weight]) =>
+      `{ destination: { host: web.test, subset: ${subset} }${weight === undefined ? '' : `, weight: ${weight}`} }`,
+  );
   return `
 apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -64,22 +72,7 @@ metadata: { name: web, namespace: default }
 spec:
   hosts: [web.test]
   http:
-    - route: [{ destination: { host: web.test, subset: ${subset} } }]
-`;
-}
-
-/** Istio 1.15+ weights are relative: 30/30 is an even split (the old rule refused it for not adding to 100). */
-function splitVirtualService(w1: number, w2: number): string {
-  return `
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: web, namespace: default }
-spec:
-  hosts: [web.test]
-  http:
-    - route:
-        - { destination: { host: web.test, subset: v1 }, weight: ${w1} }
-        - { destination: { host: web.test, subset: v2 }, weight: ${w2} }
+    - route: [${dests.join(', ')}]
 `;
 }
 
@@ -104,7 +97,7 @@ describe.skipIf(!existsSync(PILOT_BIN) || !existsSync(PROXY_BIN)).each(['sotw', 
         join(dir, 'services.yaml'),
         serviceEntries(webPort, otherPort, v1.port, v2.port, other.port),
       );
-      writeFileSync(join(dir, 'vs.yaml'), virtualService('v1'));
+      writeFileSync(join(dir, 'vs.yaml'), virtualService(['v1']));
       pilot = await startPilot(dir);
       proxy = await startProxy(adsBootstrap({ xds: pilot.xds, variant }), ['--interception', 'none']);
       await waitReady(proxy.admin);
@@ -153,7 +146,7 @@ describe.skipIf(!existsSync(PILOT_BIN) || !existsSync(PROXY_BIN)).each(['sotw', 
         const a0 = await get(webPort, `web.test:${webPort}`, '/before', sameListener);
         const b0 = await get(otherPort, `other.test:${otherPort}`, '/before', otherListener);
         expect(a0.body).toBe('v1 /before');
-        writeFileSync(join(dir, 'vs.yaml'), virtualService('v2'));
+        writeFileSync(join(dir, 'vs.yaml'), virtualService(['v2']));
         const a1 = await eventually(
           () => get(webPort, `web.test:${webPort}`, '/after', sameListener),
           (x) => x.body === 'v2 /after',
@@ -172,7 +165,7 @@ describe.skipIf(!existsSync(PILOT_BIN) || !existsSync(PROXY_BIN)).each(['sotw', 
     });
 
     it('splits traffic evenly for weights 30/30, sending Envoy the weights unscaled', async () => {
-      writeFileSync(join(dir, 'vs.yaml'), splitVirtualService(30, 30));
+      writeFileSync(join(dir, 'vs.yaml'), virtualService(['v1', 30], ['v2', 30]));
       const seen = new Set<string>();
       await eventually(
         async () => {
@@ -215,7 +208,7 @@ describe.skipIf(!existsSync(PILOT_BIN) || !existsSync(PROXY_BIN)).each(['sotw', 
       await pilot.proc.stop();
       // Traffic keeps flowing on the last good config while the pilot is gone.
       expect((await get(webPort, `web.test:${webPort}`, '/down')).status).toBe(200);
-      writeFileSync(join(dir, 'vs.yaml'), virtualService('v1'));
+      writeFileSync(join(dir, 'vs.yaml'), virtualService(['v1']));
       pilot = await startPilot(dir, pilot.xds);
       await eventually(
         stats,
