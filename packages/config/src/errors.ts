@@ -26,7 +26,8 @@ export const CFG_CODES = {
   CFG_ERR_INVALID_DURATION: 'a duration is malformed or below its minimum',
   CFG_ERR_INVALID_PERCENTAGE: 'a percentage is outside 0..100',
   CFG_ERR_INVALID_PORT: 'a port number is outside 1..65535',
-  CFG_ERR_INVALID_WEIGHT: 'a route weight is negative or above 2^31-1',
+  CFG_ERR_INVALID_WEIGHT:
+    'a route weight is negative or above 2^31-1, or a locality weight is outside 1..100',
   CFG_ERR_WEIGHT_SUM:
     'route weights of several destinations add up to 0 or beyond 2^31-1, or locality weights do not add up to 100',
   CFG_ERR_INVALID_SUBSET_NAME: 'a subset name is not a DNS-1123 label',

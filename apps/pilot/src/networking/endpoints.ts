@@ -65,7 +65,7 @@ function asInstance(host: string, e: ServiceEndpoint): Instance {
 function clusterLocalityLb(ctx: PushContext, clusterName: string): LocalityLb | undefined {
   const key = parseClusterName(clusterName);
   if (key?.direction !== 'outbound') return undefined;
-  return resolveLocalityLb(effectivePolicy(ctx, key.host, key.port, key.subset));
+  return resolveLocalityLb(effectivePolicy(ctx, key.host, key.port, key.subset ?? ''));
 }
 
 /**
