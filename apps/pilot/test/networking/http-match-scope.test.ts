@@ -1,20 +1,10 @@
 // HTTP route match entries that name a source namespace or gateways apply only where Istio applies
 // them: sourceNamespace to proxies of that namespace, gateways to sidecars only when they include "mesh".
-import { type ConfigObject, parseYaml, validate } from '@strait/config';
 import { describe, expect, it } from 'vitest';
 import type { ProxyInfo } from '../../src/model/proxy.js';
 import { buildPushContext } from '../../src/model/push-context.js';
 import { generateRoutes } from '../../src/networking/index.js';
-
-function config(yaml: string): ConfigObject[] {
-  const parsed = parseYaml(yaml, 'test.yaml');
-  expect(parsed.failures).toEqual([]);
-  return parsed.documents.map((d) => {
-    const r = validate(d.value);
-    if (!r.ok) throw new Error(JSON.stringify(r.errors));
-    return r.object;
-  });
-}
+import { configFromYaml } from '../helpers/yaml-config.js';
 
 const CONFIG = `
 apiVersion: networking.istio.io/v1
@@ -59,7 +49,7 @@ function routeNames(namespace: string): string[] {
   const ctx = buildPushContext({
     version: 't',
     architecture: 'three-in-one',
-    config: config(CONFIG),
+    config: configFromYaml(CONFIG),
     instances: new Map(),
   });
   const [rc] = generateRoutes(ctx, proxy(namespace), { wildcard: false, names: ['80'] });

@@ -2,13 +2,13 @@
 // SNI chains from `tls` routes (weights, port / sourceLabels / sourceNamespace / gateways matches,
 // destinationSubnets), the service's own SNI chain when no route applies, the fallthrough; and the
 // `tcp` route chains (subnets, catch-all order).
-import { type ConfigObject, parseYaml, validate } from '@strait/config';
 import { type envoy, toEnvoyJson } from '@strait/xds';
 import { describe, expect, it } from 'vitest';
 import type { ProxyInfo } from '../../src/model/proxy.js';
 import { buildPushContext } from '../../src/model/push-context.js';
 import { generateListeners } from '../../src/networking/index.js';
 import { notApplied } from '../../src/networking/not-applied.js';
+import { configFromYaml } from '../helpers/yaml-config.js';
 
 const SERVICES = `
 apiVersion: networking.istio.io/v1
@@ -72,16 +72,6 @@ spec:
   endpoints: [{ address: 10.0.0.6 }]
 `;
 
-function config(yaml: string): ConfigObject[] {
-  const parsed = parseYaml(yaml, 'test.yaml');
-  expect(parsed.failures).toEqual([]);
-  return parsed.documents.map((d) => {
-    const r = validate(d.value);
-    if (!r.ok) throw new Error(JSON.stringify(r.errors));
-    return r.object;
-  });
-}
-
 const proxy = (labels: Record<string, string> = { app: 'client' }, namespace = 'default'): ProxyInfo => ({
   id: `sidecar~10.0.0.9~client.${namespace}~${namespace}.svc.cluster.local`,
   type: 'sidecar',
@@ -100,7 +90,7 @@ function context(vs: string) {
     version: 't',
     architecture: 'three-in-one',
     registryName: 'embedded',
-    config: config(`${SERVICES}---${vs}`),
+    config: configFromYaml(`${SERVICES}---${vs}`),
     instances: new Map(),
   });
 }
