@@ -14,7 +14,12 @@ import { PilotError } from './errors.js';
 import { createHttpServer } from './http/server.js';
 import { type Logger, silentLogger } from './log.js';
 import { Metrics } from './metrics.js';
-import { buildPushContext, type PushContext } from './model/push-context.js';
+import {
+  buildPushContext,
+  type PushContext,
+  type PushContextInput,
+  updateEndpoints,
+} from './model/push-context.js';
 import { notApplied } from './networking/not-applied.js';
 import { ConfigSource, type ConfigState } from './sources/config.js';
 import { KubernetesConfigSource } from './sources/kubernetes.js';
@@ -223,14 +228,18 @@ export class Pilot {
     }
   }
 
-  private buildContext(): PushContext {
-    const ctx = buildPushContext({
+  private contextInput(): PushContextInput {
+    return {
       version: `${this.configState.generation}.${this.pushCount}`,
       architecture: this.architecture,
       registryName: this.opts.registryName ?? 'default',
       config: this.configState.objects,
       instances: this.registrySource?.instances() ?? new Map(),
-    });
+    };
+  }
+
+  private buildContext(): PushContext {
+    const ctx = buildPushContext(this.contextInput());
     this.reportDelegation(ctx);
     return ctx;
   }
@@ -257,10 +266,13 @@ export class Pilot {
   private push(req: PushRequest, debounceMs: number): void {
     this.metrics.observe('pilot_debounce_time', debounceMs / 1000);
     this.pushCount++;
-    const ctx = this.buildContext();
+    // An endpoint-only change updates the current context in place of a rebuild (10,000 services'
+    // worth of config is not re-read for one endpoint); anything more builds a whole new one.
+    const incremental = req.full ? undefined : updateEndpoints(this.ctx, this.contextInput(), req.edsHosts);
+    const ctx = incremental ?? this.buildContext();
     // A registry service that appeared, vanished or changed ports changes clusters too, not just EDS.
     let effective = req;
-    if (!req.full) {
+    if (!req.full && !incremental) {
       for (const host of req.edsHosts) {
         const before = this.ctx.services.get(host);
         const after = ctx.services.get(host);

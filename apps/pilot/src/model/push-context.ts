@@ -86,6 +86,28 @@ function registryEndpoints(
   return eps;
 }
 
+/** The ports of a service known only from the registry: one per distinct instance port. */
+function registryPorts(list: readonly Instance[]): ServicePort[] {
+  const byPort = new Map<number, ServicePort>();
+  for (const i of list) {
+    if (!byPort.has(i.port)) {
+      const protocol = portProtocol(i.protocol, undefined);
+      byPort.set(i.port, { name: `${i.protocol}-${i.port}`, number: i.port, protocol });
+    }
+  }
+  return [...byPort.values()].sort((a, b) => a.number - b.number);
+}
+
+/** What a context was built from that an endpoint-only update needs (not part of the public shape). */
+interface BuiltFrom {
+  readonly config: readonly ConfigObject[];
+  /** ServiceEntry `endpoints` per host, before registry instances are added. */
+  readonly staticEndpoints: ReadonlyMap<string, readonly ServiceEndpoint[]>;
+  readonly selectors: ReadonlyMap<string, Readonly<Record<string, string>>>;
+}
+
+const builtFrom = new WeakMap<PushContext, BuiltFrom>();
+
 export interface PushContextInput {
   readonly version: string;
   readonly architecture: Architecture;
@@ -101,6 +123,7 @@ export function buildPushContext(input: PushContextInput): PushContext {
   // A ServiceEntry's workloadSelector picks which registry instances of its host are its endpoints.
   const selectors = new Map<string, Readonly<Record<string, string>>>();
   const endpoints = new Map<string, ServiceEndpoint[]>();
+  const staticEndpoints = new Map<string, ServiceEndpoint[]>();
   const virtualServices: VirtualService[] = [];
   const destinationRules = new Map<string, DestinationRule>();
   const sidecars: Sidecar[] = [];
@@ -151,6 +174,7 @@ export function buildPushContext(input: PushContextInput): PushContext {
         }
       }
       endpoints.set(host, eps);
+      staticEndpoints.set(host, eps);
     }
   }
 
@@ -163,17 +187,10 @@ export function buildPushContext(input: PushContextInput): PushContext {
       endpoints.set(host, [...(endpoints.get(host) ?? []), ...eps]);
       continue;
     }
-    const byPort = new Map<number, ServicePort>();
-    for (const i of list) {
-      if (!byPort.has(i.port)) {
-        const protocol = portProtocol(i.protocol, undefined);
-        byPort.set(i.port, { name: `${i.protocol}-${i.port}`, number: i.port, protocol });
-      }
-    }
     services.set(host, {
       hostname: host,
       namespace: namespaceOfHost(host),
-      ports: [...byPort.values()].sort((a, b) => a.number - b.number),
+      ports: registryPorts(list),
       resolution: 'STATIC',
       origin: 'registry',
     });
@@ -204,7 +221,7 @@ export function buildPushContext(input: PushContextInput): PushContext {
 
   // Delegation is resolved once here, so every builder sees plain VirtualServices.
   const delegation = mergeDelegates(virtualServices, (host, ns) => resolveHost(host, ns, services));
-  return {
+  const ctx: PushContext = {
     version: input.version,
     architecture: input.architecture,
     registryName: input.registryName ?? 'default',
@@ -216,4 +233,50 @@ export function buildPushContext(input: PushContextInput): PushContext {
     sidecars,
     rpcRoutes,
   };
+  builtFrom.set(ctx, { config: input.config, staticEndpoints, selectors });
+  return ctx;
+}
+
+/**
+ * The context after an endpoint-only change to `hosts`: `prev` with those hosts' endpoints recomputed
+ * and everything else shared (services, config, and the memoized work keyed on them stays valid).
+ * Undefined when the change is more than that (config replaced, a registry service appeared, vanished
+ * or changed ports): the caller builds a whole context and pushes everything.
+ */
+export function updateEndpoints(
+  prev: PushContext,
+  input: PushContextInput,
+  hosts: Iterable<string>,
+): PushContext | undefined {
+  const from = builtFrom.get(prev);
+  if (!from || from.config !== input.config || prev.architecture !== input.architecture) return undefined;
+  const endpoints = new Map(prev.endpoints);
+  for (const host of hosts) {
+    const service = prev.services.get(host);
+    const list = input.instances.get(host) ?? [];
+    if (!service) {
+      if (list.length === 0) continue;
+      return undefined;
+    }
+    if (service.origin === 'registry') {
+      if (list.length === 0) return undefined;
+      const ports = registryPorts(list);
+      const same =
+        ports.length === service.ports.length &&
+        ports.every(
+          (p, i) =>
+            p.number === service.ports[i]?.number &&
+            p.name === service.ports[i]?.name &&
+            p.protocol === service.ports[i]?.protocol,
+        );
+      if (!same) return undefined;
+      endpoints.set(host, registryEndpoints(list, undefined));
+    } else {
+      const own = registryEndpoints(list, from.selectors.get(host));
+      endpoints.set(host, [...(from.staticEndpoints.get(host) ?? []), ...own]);
+    }
+  }
+  const next: PushContext = { ...prev, version: input.version, endpoints };
+  builtFrom.set(next, from);
+  return next;
 }
