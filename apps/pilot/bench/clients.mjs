@@ -31,6 +31,8 @@ let bytesSinceMark = 0;
 let messagesSinceMark = 0;
 let converged = 0;
 let watching = false;
+/** What a change is seen in: EDS (endpoint changes) or RDS (a VirtualService change). */
+let watchedType = EDS;
 const arrivals = [];
 
 // Responses are not decoded in full: at 1,000 proxies x 10,000 services a proxy receives ~10 MB per
@@ -97,6 +99,7 @@ const subscribedBy = [];
 
 function startProxy(i) {
   let edsArrivalAt = 0;
+  let rdsArrivalAt = 0;
   const call = channels[i % channels.length].makeBidiStreamRequest(
     path,
     (m) => Buffer.from(Req.encode(m).finish()),
@@ -105,6 +108,7 @@ function startProxy(i) {
       messagesSinceMark++;
       const r = decodeTop(b);
       if (r.typeUrl === EDS) edsArrivalAt = now();
+      else if (r.typeUrl === RDS) rdsArrivalAt = now();
       return r;
     },
   );
@@ -153,7 +157,7 @@ function startProxy(i) {
     }
     r.buf = undefined;
     r.resources = undefined;
-    if (r.typeUrl === EDS && watching) arrivals.push(edsArrivalAt);
+    if (watching && r.typeUrl === watchedType) arrivals.push(r.typeUrl === EDS ? edsArrivalAt : rdsArrivalAt);
     got.add(r.typeUrl);
     if (!done && got.size === 4) {
       done = true;
@@ -180,6 +184,7 @@ process.on('message', (msg) => {
     bytesSinceMark = 0;
     messagesSinceMark = 0;
     watching = true;
+    watchedType = msg.watch === 'rds' ? RDS : EDS;
     const sets = new Map();
     let expected = 0;
     for (const names of subscribedBy) {

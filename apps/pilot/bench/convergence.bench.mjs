@@ -13,6 +13,7 @@ const proxies = env('BENCH_PROXIES', 300);
 const services = env('BENCH_SERVICES', 50);
 const endpoints = env('BENCH_ENDPOINTS', 10);
 const changes = env('BENCH_CHANGES', 20);
+const routeChanges = env('BENCH_ROUTE_CHANGES', 3);
 const debounceAfterMs = env('BENCH_DEBOUNCE_MS', 100);
 const variants = (process.env.BENCH_VARIANTS ?? 'sotw,delta').split(',');
 const convergeTimeoutS = env('BENCH_CONVERGE_TIMEOUT_S', 300);
@@ -141,6 +142,29 @@ async function run(variant) {
     bytes.push(got.bytes);
     messages.push(got.messages);
   }
+  // Config changes: a VirtualService change reaches every proxy that sees svc-0 as new routes.
+  const beforeRoutes = await pilotRpc({ type: 'stats' }, 'stats');
+  const routeLatencies = [];
+  const routeBytes = [];
+  const routeSubscribers = [];
+  const routeMessages = [];
+  for (let c = 0; c < routeChanges; c++) {
+    const { expected } = await clientRpc(
+      { type: 'watch', watch: 'rds', cluster: 'outbound|8080||svc-0.bench.svc.cluster.local' },
+      'watching',
+    );
+    const change = await pilotRpc({ type: 'route', round: c }, 'routed');
+    const until = Date.now() + 30_000;
+    await sleep(debounceAfterMs);
+    while (Date.now() < until && (await clientRpc({ type: 'count' }, 'counted')).arrivals < expected)
+      await sleep(20);
+    await sleep(100);
+    const got = await clientRpc({ type: 'collect' }, 'collected');
+    for (const a of got.arrivals) routeLatencies.push(a - change.at);
+    routeSubscribers.push(expected);
+    routeBytes.push(got.bytes);
+    routeMessages.push(got.messages);
+  }
   const end = await pilotRpc({ type: 'stats' }, 'stats');
   clients.send({ type: 'stop' });
   pilot.send({ type: 'stop' });
@@ -151,7 +175,15 @@ async function run(variant) {
     convergedProxies: proxies,
     convergeCpu: afterConverge.cpuSeconds - before.cpuSeconds,
     clientCpu,
-    changeCpu: end.cpuSeconds - afterConverge.cpuSeconds,
+    changeCpu: beforeRoutes.cpuSeconds - afterConverge.cpuSeconds,
+    routeCpu: end.cpuSeconds - beforeRoutes.cpuSeconds,
+    routeP50: pct(routeLatencies, 50),
+    routeP99: pct(routeLatencies, 99),
+    routeReached: routeChanges > 0 ? routeLatencies.length / routeChanges : Number.NaN,
+    routeSubscribers:
+      routeChanges > 0 ? routeSubscribers.reduce((a, b) => a + b, 0) / routeChanges : Number.NaN,
+    routeBytes: routeChanges > 0 ? routeBytes.reduce((a, b) => a + b, 0) / routeChanges : Number.NaN,
+    routeMessages: routeChanges > 0 ? routeMessages.reduce((a, b) => a + b, 0) / routeChanges : Number.NaN,
     peakRss: end.maxRssMiB,
     p50: pct(latencies, 50),
     p99: pct(latencies, 99),
@@ -181,5 +213,17 @@ console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   console.log(
     `| ${r.variant} | ${Number.isFinite(r.convergeMs) ? `${f(r.convergeMs)} ms` : `not within ${convergeTimeoutS} s (${r.convergedProxies}/${proxies} proxies)`} | ${f(r.convergeCpu, 2)} s | ${f(r.clientCpu, 2)} s | ${f(r.convergeCpu / r.clientCpu, 2)} | ${f(r.changeCpu, 2)} s | ${f(r.peakRss)} MiB | ${f(r.p50, 1)} ms | ${f(r.p99, 1)} ms | ${f(r.reached)} / ${f(r.subscribers)} | ${f(r.bytesPerChange)} | ${f(r.messagesPerChange)} | ${r.errors} |`,
+  );
+}
+console.log(
+  `\nVirtualService changes (${routeChanges}, each a full push whose changed resource is the route configuration of every proxy that sees svc-0):\n`,
+);
+console.log(
+  '| variant | pilot CPU (changes) | change → all proxies p50 | p99 | proxies reached / subscribed, per change | bytes sent / change |',
+);
+console.log('|---|---|---|---|---|---|');
+for (const r of rows) {
+  console.log(
+    `| ${r.variant} | ${f(r.routeCpu, 2)} s | ${f(r.routeP50, 1)} ms | ${f(r.routeP99, 1)} ms | ${f(r.routeReached)} / ${f(r.routeSubscribers)} | ${f(r.routeBytes)} | ${f(r.routeMessages)} |`,
   );
 }

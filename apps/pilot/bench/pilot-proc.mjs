@@ -84,6 +84,30 @@ process.on('message', async (msg) => {
       rssMiB: process.memoryUsage().rss / 2 ** 20,
       connected: pilot.metrics.get('pilot_xds'),
     });
+  } else if (msg.type === 'route') {
+    // A VirtualService on svc-0 (a shared dependency in Sidecar mode): a full push whose only
+    // changed resource is each proxy's route configuration.
+    const at = performance.timeOrigin + performance.now();
+    pilot.setConfig([
+      ...config,
+      {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'VirtualService',
+        metadata: { name: 'svc-0', namespace: 'bench' },
+        spec: {
+          hosts: [host(0)],
+          http: [
+            {
+              match: [{ headers: { 'x-round': { exact: String(msg.round) } } }],
+              route: [{ destination: { host: host(0) } }],
+              timeout: '5s',
+            },
+            { route: [{ destination: { host: host(0) } }] },
+          ],
+        },
+      },
+    ]);
+    process.send({ type: 'routed', id: msg.id, at });
   } else if (msg.type === 'change') {
     const key = `${msg.service}|${msg.address}`;
     const at = performance.timeOrigin + performance.now();

@@ -208,6 +208,12 @@ describe('ADS server', () => {
       cla.endpoints.flatMap((l) => l.lbEndpoints).map((e) => e?.endpoint?.address?.socketAddress?.address),
     ).toContain('10.0.0.3');
     expect(await ratings.quiet(300)).toBe(true);
+    // A config change that leaves endpoints alone then sends no assignment again (the client holds
+    // them all, the partial push included).
+    await ack(reviews, push, rn);
+    pilot.setConfig([...baseConfig().slice(0, 3), reviewsRoute({ v1: 10, v2: 90 })]);
+    await pilot.flush();
+    expect(await reviews.quiet(300)).toBe(true);
     await reg.deregister();
     reviews.end();
     ratings.end();
