@@ -497,9 +497,14 @@ export class Pilot {
       }));
   }
 
+  private hasProxylessClients(): boolean {
+    for (const c of this.ads.connections) if (c.proxy?.type === 'grpc') return true;
+    return false;
+  }
+
   /** Logs accepted config the architecture cannot apply, once per change of that list. */
   private reportNotApplied(): void {
-    const list = notApplied(this.ctx);
+    const list = notApplied(this.ctx, this.hasProxylessClients());
     const text = JSON.stringify(list);
     if (text === this.notAppliedText) return;
     this.notAppliedText = text;
@@ -518,7 +523,7 @@ export class Pilot {
       })),
       rejected: this.configState.rejected,
       stale: this.configState.stale,
-      notApplied: notApplied(this.ctx),
+      notApplied: notApplied(this.ctx, this.hasProxylessClients()),
       // Accepted objects that still cannot apply in full: delegating routes dropped at merge time.
       delegation: this.ctx.delegationProblems,
     };

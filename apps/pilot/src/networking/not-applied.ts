@@ -29,8 +29,54 @@ function localityPaths(policy: TrafficPolicy | undefined, path: string): string[
   return out;
 }
 
-export function notApplied(ctx: PushContext): NotApplied[] {
-  return [...localityNotApplied(ctx), ...unusedL4Routes(ctx), ...istioMutualNotApplied(ctx)];
+/**
+ * @param proxyless whether proxyless gRPC clients are connected: what they cannot be given (CORS,
+ * upstream TLS) is listed only then, so a mesh of sidecars is not told about clients it does not have.
+ */
+export function notApplied(ctx: PushContext, proxyless = false): NotApplied[] {
+  return [
+    ...localityNotApplied(ctx),
+    ...unusedL4Routes(ctx),
+    ...istioMutualNotApplied(ctx),
+    ...(proxyless ? proxylessNotApplied(ctx) : []),
+  ];
+}
+
+const PROXYLESS_CORS = 'not applied to proxyless gRPC clients: grpc-js-xds has no CORS filter';
+const PROXYLESS_TLS =
+  'not applied to proxyless gRPC clients: their clusters stay plaintext (the pilot sends gRPC clients no transport sockets)';
+
+/** VirtualService corsPolicy and DestinationRule SIMPLE/MUTUAL tls: what proxyless gRPC clients do not get. */
+function proxylessNotApplied(ctx: PushContext): NotApplied[] {
+  const out: NotApplied[] = [];
+  for (const vs of ctx.virtualServices) {
+    const object = `VirtualService/${vs.metadata.namespace ?? 'default'}/${vs.metadata.name}`;
+    (vs.spec.http ?? []).forEach((r, i) => {
+      if (r.corsPolicy) out.push({ object, field: `spec.http[${i}].corsPolicy`, reason: PROXYLESS_CORS });
+    });
+  }
+  for (const dr of ctx.destinationRules.values()) {
+    const object = `DestinationRule/${dr.metadata.namespace ?? 'default'}/${dr.metadata.name}`;
+    const policies = [
+      { policy: dr.spec.trafficPolicy, path: 'spec.trafficPolicy' },
+      ...(dr.spec.subsets ?? []).map((s, i) => ({
+        policy: s.trafficPolicy,
+        path: `spec.subsets[${i}].trafficPolicy`,
+      })),
+    ];
+    for (const { policy, path } of policies) {
+      const modes = [
+        { mode: policy?.tls?.mode, field: `${path}.tls.mode` },
+        ...(policy?.portLevelSettings ?? []).map((p, i) => ({
+          mode: p.tls?.mode,
+          field: `${path}.portLevelSettings[${i}].tls.mode`,
+        })),
+      ];
+      for (const { mode, field } of modes)
+        if (mode === 'SIMPLE' || mode === 'MUTUAL') out.push({ object, field, reason: PROXYLESS_TLS });
+    }
+  }
+  return out;
 }
 
 /** DestinationRule tls ISTIO_MUTUAL, at any level and in any architecture: sent plaintext. */

@@ -4,6 +4,7 @@ import { type ConfigObject, validate } from '@strait/config';
 import { describe, expect, it } from 'vitest';
 import { type Architecture, buildPushContext } from '../../src/model/push-context.js';
 import { notApplied } from '../../src/networking/not-applied.js';
+import { configFromYaml } from '../helpers/yaml-config.js';
 
 function rule(): ConfigObject {
   const r = validate({
@@ -48,5 +49,41 @@ describe('notApplied', () => {
   it('is empty where the pilot serves EDS', () => {
     expect(notApplied(ctx('three-in-one'))).toEqual([]);
     expect(notApplied(ctx('colocated'))).toEqual([]);
+  });
+});
+
+describe('notApplied: proxyless gRPC clients', () => {
+  const config = configFromYaml(`
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: api, namespace: shop }
+spec:
+  hosts: [api.test]
+  http:
+  - corsPolicy: { allowOrigins: [{ exact: https://a.test }] }
+    route: [{ destination: { host: api.test } }]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: api, namespace: shop }
+spec:
+  host: api.test
+  trafficPolicy: { tls: { mode: SIMPLE } }
+  subsets:
+  - { name: v1, labels: { v: "1" }, trafficPolicy: { tls: { mode: DISABLE } } }
+`);
+  const context = buildPushContext({
+    version: 't',
+    architecture: 'three-in-one',
+    config,
+    instances: new Map(),
+  });
+
+  it('lists CORS and upstream TLS they do not get, only when such clients are connected', () => {
+    expect(notApplied(context)).toEqual([]);
+    expect(notApplied(context, true)).toEqual([
+      expect.objectContaining({ object: 'VirtualService/shop/api', field: 'spec.http[0].corsPolicy' }),
+      expect.objectContaining({ object: 'DestinationRule/shop/api', field: 'spec.trafficPolicy.tls.mode' }),
+    ]);
   });
 });
