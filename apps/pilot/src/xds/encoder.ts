@@ -3,7 +3,7 @@
 // fields concatenate, so the resources' bytes are encoded once per distinct set of resources and
 // reused by every stream shown that set, with only the small per-stream tail encoded each time.
 // At 1,000 sidecars x 10,000 clusters this turns 1,000 encodings of the same 10 MB into one.
-import { envoy, google } from '@strait/xds';
+import { encodeRepeatedBytes, envoy, google } from '@strait/xds';
 import {
   type DeltaResponse,
   type SotwResponse,
@@ -12,8 +12,8 @@ import {
 } from '@strait/xds/stream';
 
 const D = envoy.service.discovery.v3;
-/** Field 2 (resources) of both DiscoveryResponse and DeltaDiscoveryResponse, length-delimited. */
-const RESOURCES_TAG = (2 << 3) | 2;
+/** Field 2 (resources) of both DiscoveryResponse and DeltaDiscoveryResponse. */
+const RESOURCES_FIELD = 2;
 
 export interface EncoderStats {
   /** Encoded resource sections served from the cache / encoded afresh. */
@@ -21,39 +21,6 @@ export interface EncoderStats {
   misses: number;
   /** Bytes held by the section cache now. */
   cachedBytes: number;
-}
-
-function varintLength(n: number): number {
-  let len = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 128);
-    len++;
-  }
-  return len;
-}
-
-function writeVarint(buf: Uint8Array, at: number, n: number): number {
-  while (n >= 0x80) {
-    buf[at++] = (n & 0x7f) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  buf[at++] = n;
-  return at;
-}
-
-/** Concatenates `resources` (field 2) entries, each a length-prefixed encoded message. */
-function section(parts: readonly Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const p of parts) total += 1 + varintLength(p.length) + p.length;
-  const out = Buffer.allocUnsafe(total);
-  let at = 0;
-  for (const p of parts) {
-    out[at++] = RESOURCES_TAG;
-    at = writeVarint(out, at, p.length);
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 export class ResponseEncoder {
@@ -76,7 +43,10 @@ export class ResponseEncoder {
 
   sotw(resp: SotwResponse): EncodedResponse {
     const body = this.cachedSection(`s|${resp.typeUrl}|${resp.versionInfo}`, () =>
-      section(resp.selected.map((r) => this.any(r))),
+      encodeRepeatedBytes(
+        RESOURCES_FIELD,
+        resp.selected.map((r) => this.any(r)),
+      ),
     );
     const tail = D.DiscoveryResponse.encode({
       versionInfo: resp.versionInfo,
@@ -91,7 +61,10 @@ export class ResponseEncoder {
       resp.selected.length === 0
         ? new Uint8Array(0)
         : this.cachedSection(`d|${resp.typeUrl}|${setVersion(resp.selected)}`, () =>
-            section(resp.selected.map((r) => this.resource(r))),
+            encodeRepeatedBytes(
+              RESOURCES_FIELD,
+              resp.selected.map((r) => this.resource(r)),
+            ),
           );
     const tail = D.DeltaDiscoveryResponse.encode({
       systemVersionInfo: resp.systemVersionInfo,

@@ -17,6 +17,12 @@ export {
 } from './codec.js';
 export * from './codecs.js';
 export {
+  decodeRepeatedStrings,
+  encodeRepeatedBytes,
+  findRepeatedRun,
+  type RepeatedRun,
+} from './fast/repeated.js';
+export {
   durationToJson,
   type EnvoyJsonOptions,
   type JsonObject,
