@@ -214,11 +214,7 @@ export class Connection {
     if (affected.length === 0) return false;
     const current = this.snapshot(EDS);
     if (this.variant === 'delta') return this.respond(EDS, current, { changed: affected });
-    const partial = new Map<string, VersionedResource>();
-    for (const name of affected) {
-      const r = current.get(name);
-      if (r && this.sentEdsVersion(name) !== r.version) partial.set(name, r);
-    }
+    const partial = this.unsentAssignments(current, affected);
     return partial.size > 0 && this.respond(EDS, partial, { partial: true });
   }
 
@@ -229,18 +225,24 @@ export class Connection {
    */
   private pushChangedEndpoints(subscribed: ReadonlySet<string>): boolean {
     const current = this.snapshot(EDS);
-    const partial = new Map<string, VersionedResource>();
-    for (const name of subscribed) {
-      const r = current.get(name);
-      if (r && this.sentEdsVersion(name) !== r.version) partial.set(name, r);
-    }
+    const partial = this.unsentAssignments(current, subscribed);
     if (partial.size === 0) return false;
     if (partial.size === subscribed.size) return this.respond(EDS, current);
     return this.respond(EDS, partial, { partial: true });
   }
 
-  private sentEdsVersion(name: string): string | undefined {
-    return this.edsOverlay.get(name) ?? this.edsBase?.get(name)?.version;
+  /** SotW EDS: of `names`, the current assignments whose content the client does not hold yet. */
+  private unsentAssignments(
+    current: ResourceSnapshot,
+    names: Iterable<string>,
+  ): Map<string, VersionedResource> {
+    const out = new Map<string, VersionedResource>();
+    for (const name of names) {
+      const r = current.get(name);
+      const held = this.edsOverlay.get(name) ?? this.edsBase?.get(name)?.version;
+      if (r && held !== r.version) out.set(name, r);
+    }
+    return out;
   }
 
   /** What this proxy subscribes to, per served type (for /debug/config_dump). */

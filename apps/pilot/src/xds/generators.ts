@@ -220,8 +220,8 @@ function scanAffected(names: Iterable<string>, hosts: ReadonlySet<string>): stri
  * wildcard), so `get` is what the stream state uses; iteration shows what has been looked up.
  */
 export class EdsView implements ResourceSnapshot {
+  /** Every name looked up: its assignment, or null when there is none. */
   private readonly memo = new Map<string, VersionedResource | null>();
-  private readonly found = new Map<string, VersionedResource>();
 
   constructor(private readonly compute: (name: string) => VersionedResource | null) {}
 
@@ -230,7 +230,6 @@ export class EdsView implements ResourceSnapshot {
     if (r === undefined) {
       r = this.compute(name);
       this.memo.set(name, r);
-      if (r) this.found.set(name, r);
     }
     return r ?? undefined;
   }
@@ -240,26 +239,28 @@ export class EdsView implements ResourceSnapshot {
   }
 
   get size(): number {
-    return this.found.size;
+    let n = 0;
+    for (const r of this.memo.values()) if (r) n++;
+    return n;
   }
 
   forEach(fn: (value: VersionedResource, key: string, map: ResourceSnapshot) => void): void {
-    for (const [k, v] of this.found) fn(v, k, this);
+    for (const [k, v] of this.entries()) fn(v, k, this);
   }
 
-  entries(): MapIterator<[string, VersionedResource]> {
-    return this.found.entries();
+  *entries(): MapIterator<[string, VersionedResource]> {
+    for (const [k, v] of this.memo) if (v) yield [k, v];
   }
 
-  keys(): MapIterator<string> {
-    return this.found.keys();
+  *keys(): MapIterator<string> {
+    for (const [k] of this.entries()) yield k;
   }
 
-  values(): MapIterator<VersionedResource> {
-    return this.found.values();
+  *values(): MapIterator<VersionedResource> {
+    for (const [, v] of this.entries()) yield v;
   }
 
   [Symbol.iterator](): MapIterator<[string, VersionedResource]> {
-    return this.found.entries();
+    return this.entries();
   }
 }
