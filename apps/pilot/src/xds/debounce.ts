@@ -1,6 +1,6 @@
 // Istio's debounce: merge events until the stream of them has been quiet for `afterMs`, but never hold
 // a merged event longer than `maxMs` after its first one. Timers are injected for tests.
-import type { PushRequest } from './push-request.js';
+import { type PushRequest, PushRequestMerger } from './push-request.js';
 
 export interface Timers {
   now(): number;
@@ -18,36 +18,8 @@ export const realTimers: Timers = {
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 };
 
-/**
- * A push request being merged, mutably: a first registry sync delivers one event per service, and
- * merging 10,000 of them by copying sets would be quadratic.
- */
-class Accumulator {
-  full = false;
-  readonly hosts = new Set<string>();
-  readonly reasons = new Set<string>();
-  start = Number.POSITIVE_INFINITY;
-
-  add(req: PushRequest): void {
-    this.full ||= req.full;
-    // A full push recomputes everything: which hosts changed no longer matters.
-    if (!this.full) for (const h of req.edsHosts) this.hosts.add(h);
-    for (const r of req.reasons) this.reasons.add(r);
-    this.start = Math.min(this.start, req.start);
-  }
-
-  request(): PushRequest {
-    return {
-      full: this.full,
-      edsHosts: this.full ? new Set() : this.hosts,
-      reasons: this.reasons,
-      start: this.start,
-    };
-  }
-}
-
 export class Debouncer {
-  private merged: Accumulator | undefined;
+  private merged: PushRequestMerger | undefined;
   private firstAt = 0;
   private timer: unknown;
 
@@ -62,7 +34,7 @@ export class Debouncer {
     const now = this.timers.now();
     if (!this.merged) {
       this.firstAt = now;
-      this.merged = new Accumulator();
+      this.merged = new PushRequestMerger();
     }
     this.merged.add(req);
     if (this.afterMs === 0) {

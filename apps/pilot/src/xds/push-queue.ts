@@ -4,11 +4,11 @@
 import type { Metrics } from '../metrics.js';
 import type { PushContext } from '../model/push-context.js';
 import type { Connection, SendBudget } from './connection.js';
-import { mergePushRequests, type PushRequest } from './push-request.js';
+import { type PushRequest, PushRequestMerger } from './push-request.js';
 
 interface Pending {
   ctx: PushContext;
-  req: PushRequest;
+  readonly merged: PushRequestMerger;
   enqueuedAt: number;
 }
 
@@ -32,9 +32,9 @@ export class PushQueue {
     const existing = this.pending.get(conn);
     if (existing) {
       existing.ctx = ctx;
-      existing.req = mergePushRequests(existing.req, req);
+      existing.merged.add(req);
     } else {
-      this.pending.set(conn, { ctx, req, enqueuedAt: this.now() });
+      this.pending.set(conn, { ctx, merged: new PushRequestMerger().add(req), enqueuedAt: this.now() });
     }
     this.metrics.set('pilot_push_queue_depth', this.pending.size);
     this.pump();
@@ -68,7 +68,7 @@ export class PushQueue {
       setImmediate(() => {
         let done: Promise<void>;
         try {
-          done = conn.push(p.ctx, p.req);
+          done = conn.push(p.ctx, p.merged.request());
         } catch (err) {
           this.onError(conn, err as Error);
           done = Promise.resolve();

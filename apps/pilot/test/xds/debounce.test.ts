@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Debouncer, type Timers } from '../../src/xds/debounce.js';
-import { edsPush, fullPush, type PushRequest } from '../../src/xds/push-request.js';
+import { edsPush, fullPush, type PushRequest, PushRequestMerger } from '../../src/xds/push-request.js';
 
 function fakeTimers() {
   let now = 0;
@@ -56,5 +56,29 @@ describe('Debouncer', () => {
     }
     expect(fired.length).toBeGreaterThanOrEqual(1);
     expect(fired[0]!.full).toBe(true);
+  });
+});
+
+describe('PushRequestMerger', () => {
+  it('hands back a lone request as is, and merges several: full absorbs hosts, reasons unite, earliest start', () => {
+    const one = edsPush(['a'], 5);
+    expect(new PushRequestMerger().add(one).request()).toBe(one);
+    const merged = new PushRequestMerger()
+      .add(edsPush(['a'], 5))
+      .add(edsPush(['b'], 3))
+      .request();
+    expect({ ...merged, edsHosts: [...merged.edsHosts].sort(), reasons: [...merged.reasons] }).toEqual({
+      full: false,
+      edsHosts: ['a', 'b'],
+      reasons: ['endpoint'],
+      start: 3,
+    });
+    const full = new PushRequestMerger()
+      .add(edsPush(['a'], 5))
+      .add(fullPush('config', 7))
+      .request();
+    expect(full.full).toBe(true);
+    expect(full.edsHosts.size).toBe(0);
+    expect([...full.reasons].sort()).toEqual(['config', 'endpoint']);
   });
 });
