@@ -12,6 +12,7 @@ import {
 } from './outcome.js';
 import { Subscription, type SubscriptionChange, subscriptionChanged } from './subscriptions.js';
 import {
+  changeDigest,
   checkResourceName,
   checkTypeUrl,
   createNonceSource,
@@ -23,7 +24,6 @@ import {
   type ResourceSnapshot,
   resolveLimits,
   type StreamLimits,
-  setVersion,
   tooManyNames,
   type VersionedResource,
   WILDCARD,
@@ -49,7 +49,6 @@ export interface DeltaResponse extends DeltaDiscoveryResponse {
   readonly nonce: string;
 }
 
-const REMOVED = '\u0000removed';
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 interface InFlight {
@@ -306,14 +305,13 @@ export class DeltaServerState {
   private finish(send: Map<string, VersionedResource>, removed: Set<string>): DeltaResponse | undefined {
     if (send.size === 0 && removed.size === 0 && !this.pendingInitial) return undefined;
     this.pendingInitial = false;
-    this.clientVersions.apply([...send.values()], [...removed]);
+    const selected = [...send.values()];
+    const removedList = [...removed];
+    const change = changeDigest(selected, removedList);
+    this.clientVersions.apply(selected, removedList, change);
     // system_version_info is informational: chaining the previous one with this response's changes
     // costs O(changes) rather than rehashing every resource the client holds on each push.
-    const removedList = [...removed];
-    const version = digestOf(
-      this.lastSent?.version ?? '',
-      `${setVersion(send.values())}/${setVersion(removedList.map((name) => ({ name, version: REMOVED, resource: {} })))}`,
-    )
+    const version = digestOf(this.lastSent?.version ?? '', change)
       .toString(16)
       .padStart(12, '0');
     const nonce = this.nextNonce();
@@ -324,7 +322,6 @@ export class DeltaServerState {
       this.inFlight.delete(oldest);
     }
     this.lastSent = { nonce, version };
-    const selected = [...send.values()];
     let sorted: VersionedResource[] | undefined;
     return {
       systemVersionInfo: version,

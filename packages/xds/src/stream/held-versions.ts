@@ -3,7 +3,7 @@
 // entries, nearly all identical. So the first large response a stream sends is recorded as a shared,
 // immutable map (pooled by content, weakly held), and later changes go to a small private overlay
 // that is folded back into a private map only when it grows large.
-import { setVersion, type VersionedResource } from './types.js';
+import { changeDigest, type VersionedResource } from './types.js';
 
 const EMPTY: ReadonlyMap<string, string> = new Map();
 /** Changes smaller than this are recorded privately: sharing them would not pay for the memo. */
@@ -17,13 +17,8 @@ const transitions = new WeakMap<
   Map<string, WeakRef<ReadonlyMap<string, string>>>
 >();
 
-function changeKey(typeUrl: string, send: readonly VersionedResource[], removed: readonly string[]): string {
-  const gone = removed.map((name) => ({ name, version: '', resource: {} }));
-  return `${typeUrl}|${setVersion(send)}/${setVersion(gone)}`;
-}
-
 function transition(
-  typeUrl: string,
+  key: string,
   base: ReadonlyMap<string, string>,
   send: readonly VersionedResource[],
   removed: readonly string[],
@@ -33,7 +28,6 @@ function transition(
     memo = new Map();
     transitions.set(base, memo);
   }
-  const key = changeKey(typeUrl, send, removed);
   const found = memo.get(key)?.deref();
   if (found) return found;
   const next = new Map(base);
@@ -85,10 +79,12 @@ export class HeldVersions {
   /**
    * Records a response: `send` is now held at its versions, `removed` is not held. A large change to a
    * client whose state is a shared map yields a shared map again (streams in step stay shared).
+   * `change` is the change's `changeDigest`, when the caller has computed it already.
    */
-  apply(send: readonly VersionedResource[], removed: readonly string[]): void {
+  apply(send: readonly VersionedResource[], removed: readonly string[], change?: string): void {
     if (this.overlay.size === 0 && send.length + removed.length >= SHARE_AT) {
-      this.base = transition(this.typeUrl, this.base, send, removed);
+      const key = `${this.typeUrl}|${change ?? changeDigest(send, removed)}`;
+      this.base = transition(key, this.base, send, removed);
       return;
     }
     for (const name of removed) this.delete(name);

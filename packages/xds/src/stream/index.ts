@@ -40,6 +40,7 @@ export {
   type Any,
   CLUSTER_TYPE_URL,
   type Clock,
+  changeDigest,
   createNonceSource,
   DEFAULT_LIMITS,
   type DeltaDiscoveryRequest,
@@ -57,6 +58,5 @@ export {
   type StreamLimits,
   setVersion,
   type VersionedResource,
-  versionOf,
   WILDCARD,
 } from './types.js';

@@ -1,6 +1,6 @@
 // Shared vocabulary of the stream state: the narrow resource shape both sides exchange, the message
 // types at the boundary (the generated Envoy ones), limits, and the few helpers both sides need.
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { envoy, google } from '../gen/protos.js';
 import { TypeUrl } from '../type-urls.js';
 import { XdsStreamError, XdsStreamErrorCode } from './errors.js';
@@ -136,20 +136,15 @@ export function setVersion(resources: Iterable<VersionedResource>): string {
   return `${count.toString(36)}-${sum.toString(36)}`;
 }
 
+const REMOVED = '\u0000removed';
+
 /**
- * A type-level version for a set of (name, version) pairs: it changes exactly when one resource in the
- * set changes, appears or disappears, which is what the protocol asks of version_info.
+ * A digest of one change (resources sent, names removed), order-independent: two streams sent the
+ * same change get the same digest. Delta chains it into system_version_info and keys shared state on it.
  */
-export function versionOf(entries: Iterable<readonly [string, string]>): string {
-  const sorted = [...entries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const hash = createHash('sha256');
-  for (const [name, version] of sorted) {
-    hash.update(name);
-    hash.update('\u0000');
-    hash.update(version);
-    hash.update('\u0001');
-  }
-  return hash.digest('hex').slice(0, 16);
+export function changeDigest(sent: readonly VersionedResource[], removed: readonly string[]): string {
+  const gone = removed.map((name) => ({ name, version: REMOVED, resource: {} }));
+  return `${setVersion(sent)}/${setVersion(gone)}`;
 }
 
 export function checkTypeUrl(
