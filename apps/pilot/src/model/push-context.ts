@@ -86,6 +86,16 @@ function registryEndpoints(
   return eps;
 }
 
+/** A host's endpoints: its ServiceEntry's own (if any), then its registry instances the selector admits. */
+function hostEndpoints(
+  own: readonly ServiceEndpoint[] | undefined,
+  list: readonly Instance[],
+  selector: Readonly<Record<string, string>> | undefined,
+): ServiceEndpoint[] {
+  const fromRegistry = registryEndpoints(list, selector);
+  return own && own.length > 0 ? [...own, ...fromRegistry] : fromRegistry;
+}
+
 /** The ports of a service known only from the registry: one per distinct instance port. */
 function registryPorts(list: readonly Instance[]): ServicePort[] {
   const byPort = new Map<number, ServicePort>();
@@ -181,10 +191,9 @@ export function buildPushContext(input: PushContextInput): PushContext {
   // Registry instances: endpoints of a ServiceEntry host, or services of their own.
   for (const [host, list] of [...input.instances].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     if (list.length === 0 && !services.has(host)) continue;
-    const eps = registryEndpoints(list, selectors.get(host));
-    const existing = services.get(host);
-    if (existing) {
-      endpoints.set(host, [...(endpoints.get(host) ?? []), ...eps]);
+    const eps = hostEndpoints(staticEndpoints.get(host), list, selectors.get(host));
+    if (services.has(host)) {
+      endpoints.set(host, eps);
       continue;
     }
     services.set(host, {
@@ -270,11 +279,8 @@ export function updateEndpoints(
             p.protocol === service.ports[i]?.protocol,
         );
       if (!same) return undefined;
-      endpoints.set(host, registryEndpoints(list, undefined));
-    } else {
-      const own = registryEndpoints(list, from.selectors.get(host));
-      endpoints.set(host, [...(from.staticEndpoints.get(host) ?? []), ...own]);
     }
+    endpoints.set(host, hostEndpoints(from.staticEndpoints.get(host), list, from.selectors.get(host)));
   }
   const next: PushContext = { ...prev, version: input.version, endpoints };
   builtFrom.set(next, from);
