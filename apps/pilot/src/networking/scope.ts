@@ -35,12 +35,13 @@ export function egressAdmits(entry: string, service: Service, proxyNamespace: st
 const sortedAll = new WeakMap<PushContext, readonly Service[]>();
 const visible = new WeakMap<PushContext, Map<string, readonly Service[]>>();
 
+const byHostname = (a: Service, b: Service): number =>
+  a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0;
+
 function allSorted(ctx: PushContext): readonly Service[] {
   let all = sortedAll.get(ctx);
   if (!all) {
-    all = [...ctx.services.values()].sort((a, b) =>
-      a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0,
-    );
+    all = [...ctx.services.values()].sort(byHostname);
     sortedAll.set(ctx, all);
   }
   return all;
@@ -65,7 +66,7 @@ function admitted(ctx: PushContext, entries: readonly string[], proxyNamespace: 
         out.add(service);
     }
   }
-  return [...out].sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
+  return [...out].sort(byHostname);
 }
 
 /** Services visible to the proxy, sorted by host (stable output for stable versions). */
